@@ -1,0 +1,57 @@
+"""Campaigns in DynamoDB: written by `winback campaigns apply`, read by the flows."""
+
+from __future__ import annotations
+
+import time
+
+from winback import clock
+from winback.campaigns import Campaign
+from winback.store import CampaignRecord
+
+CACHE_SECONDS = 60.0
+_cache: tuple[float, list[Campaign]] | None = None
+
+
+def apply(campaigns: list[Campaign]) -> dict[str, list[str]]:
+    """Make the table match the file. A campaign missing from the file is disabled,
+    not deleted: flows it started still need its coupon and template."""
+    wanted = {c.id for c in campaigns}
+    disabled: list[str] = []
+    for record in CampaignRecord.scan():
+        if record.campaign_id not in wanted and record.config.get("enabled", True):
+            record.config = {**record.config, "enabled": False}
+            record.save()
+            disabled.append(record.campaign_id)
+    for campaign in campaigns:
+        CampaignRecord(
+            campaign.id,
+            coupon_code=campaign.coupon.code,
+            config=campaign.model_dump(mode="json"),
+            applied_at=clock.now(),
+        ).save()
+    invalidate()
+    return {"applied": sorted(wanted), "disabled": sorted(disabled)}
+
+
+def invalidate() -> None:
+    global _cache
+    _cache = None
+
+
+def all_campaigns() -> list[Campaign]:
+    """Every stored campaign; cached for a minute per Lambda container."""
+    global _cache
+    if _cache is None or time.monotonic() - _cache[0] > CACHE_SECONDS:
+        found = [Campaign.model_validate(r.config) for r in CampaignRecord.scan()]
+        _cache = (time.monotonic(), sorted(found, key=lambda c: c.id))
+    return _cache[1]
+
+
+def get(campaign_id: str) -> Campaign:
+    return Campaign.model_validate(CampaignRecord.get(campaign_id).config)
+
+
+def by_coupon(code: str) -> Campaign | None:
+    for record in CampaignRecord.by_coupon.query(code):
+        return Campaign.model_validate(record.config)
+    return None

@@ -1,0 +1,51 @@
+"""The coupon API the checkout calls: POST /coupons/validate and /coupons/redeem."""
+
+from decimal import Decimal
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.exceptions import BadRequestError
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from winback import coupons
+from winback.observe import logger, metrics, tracer
+
+app = APIGatewayRestResolver()
+
+
+class CouponRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    code: str = Field(min_length=1, max_length=64)
+    contact_id: str = Field(min_length=1, max_length=128)
+    offer_id: str = Field(min_length=1, max_length=128)
+    price: Decimal = Field(ge=0, le=Decimal("1000000000"), allow_inf_nan=False)
+    order_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+def _request() -> CouponRequest:
+    try:
+        return CouponRequest.model_validate(app.current_event.json_body or {})
+    except (ValidationError, ValueError) as error:
+        raise BadRequestError(f"invalid request: {str(error).splitlines()[0]}") from None
+
+
+@app.post("/coupons/validate")
+def validate() -> dict[str, Any]:
+    r = _request()
+    return coupons.validate(r.code, r.contact_id, r.offer_id, r.price).as_json()
+
+
+@app.post("/coupons/redeem")
+def redeem() -> dict[str, Any]:
+    r = _request()
+    if not r.order_id:
+        raise BadRequestError("invalid request: order_id is required to redeem")
+    return coupons.redeem(r.code, r.contact_id, r.offer_id, r.price, r.order_id).as_json()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

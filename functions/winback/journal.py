@@ -1,0 +1,63 @@
+"""What winback did, as business facts: flow started, email sent, coupon checked...
+
+Domain code calls `record(type, **fields)`. On AWS the default sink writes a
+structured log line without personal data and the matching CloudWatch metric; the
+local runtime installs its own sink and writes the timeline from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from winback import clock
+from winback.observe import logger, metrics
+
+# Fields that hold personal data: kept out of logs, only ever in the local timeline.
+PERSONAL_FIELDS = frozenset({"to", "email", "first_name", "subject"})
+
+_METRICS: dict[str, str] = {
+    "order.seen": "OrdersSeen",
+    "flow.started": "FlowsStarted",
+    "email.sent": "EmailsSent",
+    "email.skipped": "EmailsSkipped",
+    "coupon.checked": "CouponsValidated",
+    "coupon.redeemed": "CouponsRedeemed",
+    "order.recovered": "OrdersRecovered",
+    "event.rejected": "EventsRejected",
+}
+
+Entry = dict[str, Any]
+
+
+def _cloud_sink(entry: Entry) -> None:
+    logger.info(entry["type"], extra={k: v for k, v in entry.items() if k not in PERSONAL_FIELDS})
+    name = _METRICS.get(entry["type"])
+    if name:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    if entry["type"] == "order.recovered":
+        metrics.add_metric(
+            name="RevenueRecovered", unit=MetricUnit.NoUnit, value=float(entry["revenue"])
+        )
+
+
+_sink: Callable[[Entry], None] = _cloud_sink
+
+
+def record(type_: str, **fields: Any) -> Entry:
+    entry: Entry = {"at": clock.iso(clock.now()), "type": type_}
+    entry.update({k: (str(v) if isinstance(v, Decimal) else v) for k, v in fields.items()})
+    _sink(entry)
+    return entry
+
+
+def use(sink: Callable[[Entry], None]) -> None:
+    global _sink
+    _sink = sink
+
+
+def reset() -> None:
+    use(_cloud_sink)

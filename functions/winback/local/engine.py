@@ -1,0 +1,210 @@
+"""The glue between moto's Step Functions engine and a virtual clock.
+
+moto executes the real ASL, one thread per execution, but its Wait states and Retry
+intervals sleep in real time and its Lambda tasks need Docker. This module:
+
+- parks a thread at every Wait/Retry sleep until the virtual clock reaches its due time;
+- starts executions only when the clock lets them run, and one thread at a time, so a
+  run is deterministic and moto's in-memory backends see one writer;
+- answers `lambda:invoke` tasks in-process with the handler a function name maps to.
+
+`VirtualClock.advance_to(t)` runs everything due up to `t`, in due-time order, each
+until it parks again or ends. Known of moto 5.2.5 (pinned): patching
+`WaitFunction._wait_interval` is the hook that works; freezing time hangs the run.
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import itertools
+import json
+import threading
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+# A thread that does not park or finish within this many real seconds is stuck.
+SETTLE_TIMEOUT = 120.0
+
+
+class Stuck(RuntimeError):
+    pass
+
+
+class ClockClosed(RuntimeError):
+    """Raised in a parked execution when the runtime shuts down: the flow stays unfinished."""
+
+
+class VirtualClock:
+    def __init__(self, start: datetime):
+        self._now = start
+        self._cond = threading.Condition()
+        self._running = 0
+        self._due: list[tuple[datetime, int, Callable[[], None]]] = []
+        self._sleepers: dict[int, Callable[[], None]] = {}
+        self._seq = itertools.count()
+        self._closed = False
+        self.errors: list[str] = []
+
+    def now(self) -> datetime:
+        return self._now
+
+    # -- called from execution threads -------------------------------------------
+    def sleep(self, seconds: float) -> None:
+        """Park the calling execution thread for `seconds` of virtual time."""
+        woken = threading.Event()
+        seq = next(self._seq)
+
+        def wake() -> None:
+            with self._cond:
+                self._sleepers.pop(seq, None)
+                self._running += 1
+            woken.set()
+
+        with self._cond:
+            if self._closed:
+                raise ClockClosed("the local runtime is shutting down")
+            heapq.heappush(self._due, (self._now + timedelta(seconds=seconds), seq, wake))
+            self._sleepers[seq] = wake
+            self._running -= 1
+            self._cond.notify_all()
+        woken.wait()
+        if self._closed:
+            raise ClockClosed("the local runtime is shutting down")
+
+    def spawn(self, target: Callable[[], None]) -> None:
+        """Run `target` in its own thread once the clock gets to it (now)."""
+
+        def run() -> None:
+            try:
+                target()
+            except ClockClosed:
+                pass
+            except BaseException:  # a crash in moto's engine must not hang the clock
+                self.errors.append(traceback.format_exc())
+            finally:
+                with self._cond:
+                    self._running -= 1
+                    self._cond.notify_all()
+
+        def start() -> None:
+            with self._cond:
+                self._running += 1
+            threading.Thread(target=run, daemon=True, name="sfn-execution").start()
+
+        self.call_at(self._now, start)
+
+    # -- called from the driver ----------------------------------------------------
+    def call_at(self, when: datetime, action: Callable[[], None]) -> None:
+        """Run `action` in the driver thread when the clock reaches `when`."""
+        with self._cond:
+            heapq.heappush(self._due, (max(when, self._now), next(self._seq), action))
+
+    def next_due(self) -> datetime | None:
+        with self._cond:
+            return self._due[0][0] if self._due else None
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._due)
+
+    def _settle(self) -> None:
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._running == 0, timeout=SETTLE_TIMEOUT):
+                raise Stuck(f"{self._running} execution thread(s) neither parked nor ended")
+
+    def close(self) -> None:
+        """Wake every parked execution so its thread ends; nothing further runs."""
+        with self._cond:
+            self._closed = True
+            sleepers = list(self._sleepers.values())
+            self._due.clear()
+        for wake in sleepers:
+            wake()
+        self._settle()
+
+    def advance_to(self, until: datetime) -> None:
+        self._settle()
+        while True:
+            with self._cond:
+                if not self._due or self._due[0][0] > until:
+                    self._now = max(self._now, until)
+                    return
+                due, _, action = heapq.heappop(self._due)
+                self._now = max(self._now, due)
+            action()
+            self._settle()
+
+
+FunctionRoute = Callable[[dict[str, Any]], Any]
+
+
+class LambdaRoutes:
+    """Answers boto3 `lambda.Invoke` calls in-process: function name -> handler."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, FunctionRoute] = {}
+        self.invocations = 0
+
+    def add(self, function_name: str, handler: FunctionRoute) -> None:
+        self.routes[function_name] = handler
+
+    def __call__(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        name = unquote(params["url_path"].split("/functions/")[1].split("/")[0])
+        name = name.rsplit(":", 1)[-1] if name.startswith("arn:") else name
+        handler = self.routes.get(name)
+        if handler is None:
+            raise KeyError(f"no local handler for Lambda function {name!r}")
+        body = params.get("body") or b"{}"
+        payload = json.loads(body.decode() if isinstance(body, bytes) else body)
+        self.invocations += 1
+        parsed: dict[str, Any] = {"StatusCode": 200}
+        try:
+            result = handler(payload)
+        except Exception as error:  # what Lambda returns for an unhandled exception
+            result = {"errorType": type(error).__name__, "errorMessage": str(error)}
+            parsed["FunctionError"] = "Unhandled"
+        data = json.dumps(result, default=str).encode()
+        parsed["Payload"] = _Body(data)
+        return AWSResponse("local", 200, {}, None), parsed  # type: ignore[arg-type]
+
+
+class _Body(io.BytesIO):
+    """A StreamingBody stand-in: moto reads the payload with .read()."""
+
+
+def install(clock: VirtualClock, routes: LambdaRoutes) -> Callable[[], None]:
+    """Patch moto's engine onto `clock` and `routes`; returns the undo function."""
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    originals = (WaitFunction._wait_interval, ExecutionWorker.start, retrier_decl.time)
+
+    def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+        if wait_seconds > 0:
+            clock.sleep(wait_seconds)
+
+    def start(self: ExecutionWorker) -> None:
+        clock.spawn(self._execution_logic)
+
+    class _RetryTime:
+        sleep = staticmethod(clock.sleep)
+
+    WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
+    ExecutionWorker.start = start  # type: ignore[method-assign]
+    retrier_decl.time = _RetryTime  # type: ignore[assignment]
+    events = boto3._get_default_session().events  # noqa: SLF001
+    events.register("before-call.lambda.Invoke", routes, unique_id="winback-local-lambda")
+
+    def undo() -> None:
+        WaitFunction._wait_interval, ExecutionWorker.start, retrier_decl.time = originals  # type: ignore[method-assign,assignment]
+        events.unregister("before-call.lambda.Invoke", unique_id="winback-local-lambda")
+
+    return undo

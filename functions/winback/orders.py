@@ -1,0 +1,202 @@
+"""Order events in: order state, contact details, and starting the recovery flow.
+
+Every update is conditional so the state is right whatever order the events arrive
+in: a paid order never turns unpaid again, and an older contact update never
+overwrites a newer one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from winback import campaign_store, flows, journal
+from winback.campaigns import choose_campaign
+from winback.events import (
+    CheckoutStarted,
+    Contact,
+    ContactUpdated,
+    InvalidEvent,
+    OrderCancelled,
+    OrderCreated,
+    OrderEvent,
+    OrderPaid,
+    parse_event,
+)
+from winback.store import ContactRecord, OrderRecord
+
+UNPAID_FLOW_ENV = "UNPAID_ORDER_STATE_MACHINE_ARN"
+
+
+def _condition_failed(error: UpdateError) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def save_contact(contact: Contact, at: datetime) -> None:
+    """Keep the newest details: an update older than the stored one is ignored."""
+    record = ContactRecord(contact.id)
+    try:
+        record.update(
+            actions=[
+                ContactRecord.email.set(contact.email),
+                ContactRecord.first_name.set(contact.first_name)
+                if contact.first_name
+                else ContactRecord.first_name.remove(),
+                ContactRecord.locale.set(contact.locale),
+                ContactRecord.timezone.set(contact.timezone),
+                ContactRecord.marketing_consent.set(contact.marketing_consent),
+                ContactRecord.updated_at.set(at),
+            ],
+            condition=ContactRecord.updated_at.does_not_exist() | (ContactRecord.updated_at <= at),
+        )
+    except UpdateError as error:
+        if not _condition_failed(error):
+            raise
+
+
+def _record_created(detail: OrderCreated, at: datetime) -> tuple[OrderRecord, bool]:
+    """Store the order; returns it and whether this was the first delivery of its
+    creation (a conditional write, so exactly one delivery of a duplicate wins)."""
+    order = OrderRecord(detail.order_id)
+    try:
+        order.update(
+            actions=[
+                OrderRecord.status.set(OrderRecord.status | "unpaid"),
+                OrderRecord.contact_id.set(detail.contact.id),
+                OrderRecord.offer_id.set(detail.offer_id),
+                OrderRecord.currency.set(detail.currency),
+                OrderRecord.total.set(str(detail.total)),
+                OrderRecord.pay_url.set(detail.pay_url),
+                OrderRecord.items.set([item.model_dump(mode="json") for item in detail.items]),
+                OrderRecord.created_at.set(at),
+            ],
+            condition=OrderRecord.created_at.does_not_exist(),
+        )
+    except UpdateError as error:
+        if not _condition_failed(error):
+            raise
+        return OrderRecord.get(detail.order_id, consistent_read=True), False
+    return order, True
+
+
+def order_created(event: OrderEvent, detail: OrderCreated) -> None:
+    save_contact(detail.contact, event.time)
+    order, first = _record_created(detail, event.time)
+    if first:
+        journal.record("order.seen", order_id=detail.order_id, offer_id=detail.offer_id)
+    if order.status != "unpaid":
+        return  # paid or cancelled before we heard it was created: nothing to recover
+    campaign = choose_campaign(campaign_store.all_campaigns(), detail.offer_id)
+    if campaign is None:
+        return
+    # Started again on a duplicate too: if the first delivery failed between the
+    # write above and this call, the retry must still start the flow. Step Functions
+    # keeps it to one execution per order by name.
+    execution = flows.start(
+        UNPAID_FLOW_ENV,
+        "order",
+        detail.order_id,
+        {
+            "order_id": detail.order_id,
+            "campaign_id": campaign.id,
+            "delay_seconds": campaign.delay_seconds,
+            "window_seconds": campaign.window_seconds,
+        },
+    )
+    if execution and first:
+        journal.record(
+            "flow.started",
+            flow="unpaid_order",
+            campaign=campaign.id,
+            execution=execution,
+            order_id=detail.order_id,
+        )
+
+
+def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
+    order = OrderRecord(detail.order_id)
+    actions: list[Any] = [
+        OrderRecord.status.set("paid"),
+        OrderRecord.paid_at.set(event.time),
+        OrderRecord.paid_total.set(str(detail.total)),
+        OrderRecord.contact_id.set(OrderRecord.contact_id | detail.contact_id),
+        OrderRecord.currency.set(OrderRecord.currency | detail.currency),
+    ]
+    if detail.coupon_code:
+        actions.append(OrderRecord.coupon_code.set(detail.coupon_code))
+    try:
+        order.update(
+            actions=actions,
+            condition=OrderRecord.status.does_not_exist() | (OrderRecord.status != "paid"),
+        )
+    except UpdateError as error:
+        if _condition_failed(error):
+            return  # already paid: a duplicate
+        raise
+    if order.reminded_at is not None and order.reminded_at <= event.time:
+        journal.record(
+            "order.recovered",
+            order_id=detail.order_id,
+            contact_id=detail.contact_id,
+            campaign=order.reminded_by,
+            revenue=Decimal(detail.total),
+            currency=detail.currency,
+            coupon_code=detail.coupon_code,
+        )
+
+
+def order_cancelled(event: OrderEvent, detail: OrderCancelled) -> None:
+    try:
+        OrderRecord(detail.order_id).update(
+            actions=[
+                OrderRecord.status.set("cancelled"),
+                OrderRecord.cancelled_at.set(event.time),
+                OrderRecord.contact_id.set(OrderRecord.contact_id | detail.contact_id),
+            ],
+            condition=OrderRecord.status.does_not_exist() | (OrderRecord.status == "unpaid"),
+        )
+    except UpdateError as error:
+        if not _condition_failed(error):
+            raise
+
+
+def apply(event: OrderEvent) -> None:
+    """Apply one valid event to the store and start what it triggers."""
+    detail = event.detail
+    if isinstance(detail, OrderCreated):
+        order_created(event, detail)
+    elif isinstance(detail, OrderPaid):
+        order_paid(event, detail)
+    elif isinstance(detail, OrderCancelled):
+        order_cancelled(event, detail)
+    elif isinstance(detail, ContactUpdated):
+        save_contact(detail.contact, event.time)
+    elif isinstance(detail, CheckoutStarted):
+        # Carts are captured by the abandoned-cart flow; until it lands the contact
+        # details are still worth keeping.
+        save_contact(detail.contact, event.time)
+
+
+def ingest(body: str) -> str:
+    """One queued event: applied, or rejected with its reason. Returns the outcome.
+
+    Raises only for failures a retry may fix (the batch then reports this record).
+    """
+    from winback import rejects
+
+    try:
+        raw = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return rejects.reject(body, f"event: not valid JSON ({error.msg})", None)
+    try:
+        event = parse_event(raw)
+    except InvalidEvent as invalid:
+        event_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+        return rejects.reject(body, invalid.reason, event_id)
+    apply(event)
+    return "applied"
+
