@@ -18,9 +18,7 @@ MIN_DELAY_MINUTES = 10
 DEFAULT_DELAY_MINUTES = 30
 DEFAULT_WINDOW_HOURS = 24
 
-Slug = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-]
+Slug = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 
 
 class CampaignError(ValueError):
@@ -29,9 +27,7 @@ class CampaignError(ValueError):
 
 class Coupon(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    code: Annotated[
-        str, StringConstraints(min_length=4, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9_-]*$")
-    ]
+    code: Annotated[str, StringConstraints(min_length=4, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9_-]*$")]
     name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
     percent_off: Annotated[Decimal, Field(gt=0, le=100)] | None = None
     amount_off: Annotated[Decimal, Field(gt=0)] | None = None
@@ -51,7 +47,7 @@ class Coupon(BaseModel):
         return min(raw, price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     def describe(self) -> str:
-        """"15%" or "10.00" (money is formatted by the template with the currency)."""
+        """ "15%" or "10.00" (money is formatted by the template with the currency)."""
         if self.percent_off is not None:
             return f"{self.percent_off.normalize():f}%"
         return f"{self.amount_off:.2f}"

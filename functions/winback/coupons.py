@@ -63,7 +63,9 @@ def _redemption(code: str, contact_id: str) -> Redemption | None:
         return None
 
 
-def _evaluate(code: str, contact_id: str, offer_id: str, price: Decimal, order_id: str | None) -> tuple[Answer, Campaign | None]:
+def _evaluate(
+    code: str, contact_id: str, offer_id: str, price: Decimal, order_id: str | None
+) -> tuple[Answer, Campaign | None]:
     code = code.strip().upper()
     campaign = campaign_store.by_coupon(code)
     if campaign is None or _member(campaign, contact_id) is None:

@@ -47,7 +47,7 @@ Text = Annotated[str, StringConstraints(max_length=2000)]
 
 def _money(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        raise ValueError("must be a decimal string such as \"49.90\"")
+        raise ValueError('must be a decimal string such as "49.90"')
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
@@ -65,7 +65,9 @@ def _money(value: Any) -> Decimal:
 
 Money = Annotated[Decimal, BeforeValidator(_money)]
 
-_EMAIL = re.compile(r"^[^@\s\"<>,;()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[^@\s\"<>,;()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 
 
 def _email(value: str) -> str:
@@ -204,9 +206,9 @@ class Envelope(BaseModel):
     id: Id
     time: datetime
     source: Annotated[str, StringConstraints(min_length=1, max_length=256)]
-    detail_type: Literal[
-        "Checkout Started", "Order Created", "Order Paid", "Order Cancelled", "Contact Updated"
-    ] = Field(alias="detail-type")
+    detail_type: Literal["Checkout Started", "Order Created", "Order Paid", "Order Cancelled", "Contact Updated"] = (
+        Field(alias="detail-type")
+    )
     detail: dict[str, Any]
 
 

@@ -39,9 +39,7 @@ def _cloud_sink(entry: Entry) -> None:
     if name:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
     if entry["type"] == "order.recovered":
-        metrics.add_metric(
-            name="RevenueRecovered", unit=MetricUnit.NoUnit, value=float(entry["revenue"])
-        )
+        metrics.add_metric(name="RevenueRecovered", unit=MetricUnit.NoUnit, value=float(entry["revenue"]))
 
 
 _sink: Callable[[Entry], None] = _cloud_sink

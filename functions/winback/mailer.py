@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from functools import lru_cache
 from typing import Any
 
@@ -25,18 +28,27 @@ def default_sender() -> str:
     return os.environ.get("SENDER_EMAIL", "shop@example.com")
 
 
+def _utf8_qp() -> Charset:
+    charset = Charset("utf-8")
+    charset.body_encoding = QP  # readable source, safe line lengths
+    return charset
+
+
 def to_mime(mail: Outgoing) -> bytes:
-    message = EmailMessage()
-    message["From"] = mail.sender
+    """multipart/alternative with a text and an HTML part. Headers are RFC 2047
+    encoded by email.header, which round-trips any subject exactly (the newer
+    email.policy folder can add or drop spaces around encoded words)."""
+    message = MIMEMultipart("alternative")
+    name, address = parseaddr(mail.sender)
+    message["From"] = formataddr((name, address), charset="utf-8")
     message["To"] = mail.to
-    message["Subject"] = mail.content.subject
+    message["Subject"] = Header(mail.content.subject, "utf-8")  # type: ignore[assignment]
     message["Date"] = formatdate(clock.now().timestamp(), usegmt=True)
-    domain = mail.sender.rsplit("@", 1)[-1].strip(">") or "winback.local"
-    message["Message-ID"] = make_msgid(domain=domain)
-    for name, value in mail.headers.items():
-        message[name] = value
-    message.set_content(mail.content.text)
-    message.add_alternative(mail.content.html, subtype="html")
+    message["Message-ID"] = make_msgid(domain=address.rsplit("@", 1)[-1] or "winback.local")
+    for header, value in mail.headers.items():
+        message[header] = value
+    message.attach(MIMEText(mail.content.text, "plain", _utf8_qp()))  # type: ignore[arg-type]
+    message.attach(MIMEText(mail.content.html, "html", _utf8_qp()))  # type: ignore[arg-type]
     return message.as_bytes()
 
 

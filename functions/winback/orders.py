@@ -190,7 +190,7 @@ def ingest(body: str) -> str:
 
     try:
         raw = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except json.JSONDecodeError as error:
         return rejects.reject(body, f"event: not valid JSON ({error.msg})", None)
     try:
         event = parse_event(raw)
@@ -199,4 +199,3 @@ def ingest(body: str) -> str:
         return rejects.reject(body, invalid.reason, event_id)
     apply(event)
     return "applied"
-

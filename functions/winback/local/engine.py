@@ -200,8 +200,8 @@ def install(clock: VirtualClock, routes: LambdaRoutes) -> Callable[[], None]:
     WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
     ExecutionWorker.start = start  # type: ignore[method-assign]
     retrier_decl.time = _RetryTime  # type: ignore[assignment]
-    events = boto3._get_default_session().events  # noqa: SLF001
-    events.register("before-call.lambda.Invoke", routes, unique_id="winback-local-lambda")
+    events = boto3._get_default_session().events
+    events.register("before-call.lambda.Invoke", routes, unique_id="winback-local-lambda")  # type: ignore[arg-type]
 
     def undo() -> None:
         WaitFunction._wait_interval, ExecutionWorker.start, retrier_decl.time = originals  # type: ignore[method-assign,assignment]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import re
 import uuid
@@ -106,9 +107,14 @@ class LocalRuntime:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # Flows still waiting are ended by force; moto would log each as an error.
+        engine_log = logging.getLogger("moto.stepfunctions")
+        level = engine_log.level
+        engine_log.setLevel(logging.CRITICAL)
         try:
             self.clock.close()
         finally:
+            engine_log.setLevel(level)
             for undo in reversed(self._undo):
                 undo()
             for key, value in self._saved_env.items():
@@ -222,7 +228,7 @@ class LocalRuntime:
 
     def _capture_outbox(self) -> None:
         """Keep every MIME message exactly as handed to SES and accepted by it."""
-        events = boto3._get_default_session().events  # noqa: SLF001
+        events = boto3._get_default_session().events
 
         def before(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
             context["winback_raw"] = params.get("Content", {}).get("Raw", {}).get("Data")
@@ -246,7 +252,9 @@ class LocalRuntime:
         pattern = rule["Properties"]["EventPattern"]
         return {k: [self._resolve(v) for v in values] for k, values in pattern.items()}
 
-    def envelope(self, detail_type: str, detail: Any, event_id: str | None = None, source: str | None = None) -> dict[str, Any]:
+    def envelope(
+        self, detail_type: str, detail: Any, event_id: str | None = None, source: str | None = None
+    ) -> dict[str, Any]:
         return {
             "version": "0",
             "id": event_id or str(uuid.uuid4()),
@@ -268,7 +276,7 @@ class LocalRuntime:
         sqs = boto3.client("sqs")
         matched = 0
         for envelope in envelopes:
-            if pattern.matches_event(envelope):
+            if pattern.matches_event(envelope):  # type: ignore[arg-type]
                 sqs.send_message(QueueUrl=self.physical["OrderEventsQueue"], MessageBody=json.dumps(envelope))
                 matched += 1
         self.drain()
@@ -294,7 +302,9 @@ class LocalRuntime:
                 failed = {m["MessageId"] for m in messages}  # the whole batch failed
             for message in messages:
                 if message["MessageId"] in failed:
-                    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+                    sqs.change_message_visibility(
+                        QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                    )
                 else:
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
@@ -324,7 +334,12 @@ class LocalRuntime:
             "multiValueQueryStringParameters": None,
             "pathParameters": None,
             "stageVariables": None,
-            "requestContext": {"resourcePath": path, "httpMethod": method, "stage": "v1", "requestId": str(uuid.uuid4())},
+            "requestContext": {
+                "resourcePath": path,
+                "httpMethod": method,
+                "stage": "v1",
+                "requestId": str(uuid.uuid4()),
+            },
             "body": json.dumps(body),
             "isBase64Encoded": False,
         }
@@ -334,10 +349,13 @@ class LocalRuntime:
     def rejected(self) -> list[dict[str, Any]]:
         """What sits in the dead-letter queue: body and reason, oldest first."""
         sqs = boto3.client("sqs")
-        found = []
+        found: list[dict[str, Any]] = []
         while True:
             messages = sqs.receive_message(
-                QueueUrl=self.physical["OrderEventsDLQ"], MaxNumberOfMessages=10, MessageAttributeNames=["All"], VisibilityTimeout=300
+                QueueUrl=self.physical["OrderEventsDLQ"],
+                MaxNumberOfMessages=10,
+                MessageAttributeNames=["All"],
+                VisibilityTimeout=300,
             ).get("Messages", [])
             if not messages:
                 return found

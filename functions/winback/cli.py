@@ -1,0 +1,66 @@
+"""The `winback` command: simulate a scenario locally, manage campaigns."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+
+def _campaigns(args: argparse.Namespace) -> int:
+    from winback.campaigns import CampaignError, load_campaigns
+
+    try:
+        campaigns = load_campaigns(args.file)
+    except CampaignError as error:
+        print(f"winback campaigns: {error}", file=sys.stderr)
+        return 2
+    if args.action == "validate":
+        for campaign in campaigns:
+            print(
+                f"ok  {campaign.id}: offers {', '.join(campaign.offers)}; after {campaign.delay_minutes} min, "
+                f"coupon {campaign.coupon.code} ({campaign.coupon.describe()}) for {campaign.window_hours} h "
+                f"to list {campaign.list}{'' if campaign.enabled else ' [disabled]'}"
+            )
+        return 0
+    # apply: write to the deployed stack's campaigns table (stack output CampaignsTableName)
+    os.environ["CAMPAIGNS_TABLE"] = args.table
+    if args.region:
+        os.environ["AWS_DEFAULT_REGION"] = args.region
+    from winback import campaign_store
+    from winback.store import CampaignRecord
+
+    CampaignRecord.Meta.table_name = args.table
+    result = campaign_store.apply(campaigns)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="winback", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    simulate = commands.add_parser("simulate", help="replay a scenario on the local runtime (no AWS, no Docker)")
+    simulate.add_argument("scenario", help="scenario JSON (shared/brief/simulation.md)")
+    simulate.add_argument("--out", required=True, help="folder for timeline.jsonl, outbox/ and report.json")
+    simulate.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+
+    campaigns = commands.add_parser("campaigns", help="check or apply a campaigns file")
+    campaigns.add_argument("action", choices=["validate", "apply"])
+    campaigns.add_argument("file", help="campaigns YAML (see examples/campaigns.yaml)")
+    campaigns.add_argument("--table", help="the stack's CampaignsTableName output (apply)")
+    campaigns.add_argument("--region", help="AWS region of the stack (apply)")
+
+    args = parser.parse_args(argv)
+    if args.command == "simulate":
+        from winback.local.simulate import main as simulate_main
+
+        return simulate_main(args.scenario, args.out, args.progress)
+    if args.action == "apply" and not args.table:
+        parser.error("campaigns apply needs --table (the stack's CampaignsTableName output)")
+    return _campaigns(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Campaign files: defaults, the 10-minute floor, clear errors, and which campaign wins."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from winback.campaigns import CampaignError, choose_campaign, default_campaigns, load_campaigns, parse_campaigns
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def campaign(**overrides):
+    base = {"id": "c1", "list": "l1", "coupon": {"code": "SAVE10", "name": "Save", "percent_off": 10}}
+    base.update(overrides)
+    return base
+
+
+def test_the_documented_defaults_are_30_minutes_24_hours_and_one_restricted_coupon() -> None:
+    [default] = default_campaigns()
+    assert default.delay_minutes == 30 and default.window_hours == 24
+    assert default.offers == ["*"] and default.list and default.coupon.percent_off == 10
+
+
+def test_the_example_file_is_valid() -> None:
+    ids = [c.id for c in load_campaigns(ROOT / "examples" / "campaigns.yaml")]
+    assert ids == ["python-course-launch", "everything-else"]
+
+
+def test_a_delay_under_10_minutes_is_refused_with_the_reason() -> None:
+    with pytest.raises(CampaignError) as raised:
+        parse_campaigns([campaign(delay_minutes=5)], "campaigns.yaml")
+    message = str(raised.value)
+    assert message.startswith("campaigns.yaml: campaign c1: delay_minutes is 5, but must be at least 10")
+    assert "payments take time" in message
+
+
+def test_errors_name_the_campaign_and_field() -> None:
+    with pytest.raises(CampaignError, match=r"campaign c1, coupon: Value error|campaign c1, coupon: give exactly one"):
+        parse_campaigns([campaign(coupon={"code": "SAVE10", "name": "Save"})])
+    with pytest.raises(CampaignError, match="two campaigns use the coupon code 'SAVE10'"):
+        parse_campaigns([campaign(), campaign(id="c2")])
+
+
+def test_an_offer_named_by_a_campaign_wins_over_a_catch_all() -> None:
+    catch_all = campaign(id="all")
+    named = campaign(id="named", offers=["book"], coupon={"code": "BOOK5", "name": "b", "amount_off": 5})
+    campaigns = parse_campaigns([catch_all, named])
+    assert choose_campaign(campaigns, "book").id == "named"
+    assert choose_campaign(campaigns, "course").id == "all"
+    disabled = parse_campaigns([campaign(enabled=False)])
+    assert choose_campaign(disabled, "course") is None
+
+
+@pytest.mark.parametrize(
+    ("coupon", "price", "discount"),
+    [
+        ({"percent_off": 15}, "89.90", "13.49"),
+        ({"amount_off": 10}, "89.90", "10.00"),
+        ({"amount_off": 100}, "89.90", "89.90"),  # never more than the price
+    ],
+)
+def test_discount_on_a_price(coupon, price, discount) -> None:
+    [c] = parse_campaigns([campaign(coupon={"code": "X1234", "name": "x", **coupon})])
+    assert c.coupon.discount_on(Decimal(price)) == Decimal(discount)

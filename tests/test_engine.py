@@ -1,0 +1,139 @@
+"""The local runtime's glue to moto: virtual Waits and Retries, in-process Lambda tasks."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from winback.local.engine import LambdaRoutes, VirtualClock, install
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+DEFINITION = {
+    "StartAt": "WaitADay",
+    "States": {
+        "WaitADay": {"Type": "Wait", "SecondsPath": "$.wait", "Next": "Call"},
+        "Call": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:Echo", "Payload.$": "$"},
+            "ResultSelector": {"echo.$": "$.Payload"},
+            "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 600, "MaxAttempts": 2, "BackoffRate": 1}],
+            "End": True,
+        },
+    },
+}
+
+
+@pytest.fixture
+def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[VirtualClock, LambdaRoutes, str]]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        clock, routes = VirtualClock(T0), LambdaRoutes()
+        undo = install(clock, routes)
+        sfn = boto3.client("stepfunctions")
+        arn = sfn.create_state_machine(
+            name="t", definition=json.dumps(DEFINITION), roleArn="arn:aws:iam::123456789012:role/r"
+        )["stateMachineArn"]
+        try:
+            yield clock, routes, arn
+        finally:
+            clock.close()
+            undo()
+
+
+def _start(arn: str, name: str, wait: int) -> str:
+    return boto3.client("stepfunctions").start_execution(
+        stateMachineArn=arn, name=name, input=json.dumps({"wait": wait})
+    )["executionArn"]
+
+
+def _status(execution: str) -> str:
+    return boto3.client("stepfunctions").describe_execution(executionArn=execution)["status"]
+
+
+def test_a_one_day_wait_takes_no_real_time_and_ends_on_the_virtual_clock(engine) -> None:
+    clock, routes, arn = engine
+    seen: list[datetime] = []
+    routes.add("Echo", lambda payload: seen.append(clock.now()) or payload)
+    started = time.monotonic()
+    execution = _start(arn, "one", 86_400)
+    clock.advance_to(T0 + timedelta(hours=23))
+    assert _status(execution) == "RUNNING" and seen == []
+    clock.advance_to(T0 + timedelta(days=2))
+    assert _status(execution) == "SUCCEEDED"
+    assert seen == [T0 + timedelta(days=1)]
+    assert time.monotonic() - started < 20
+
+
+def test_executions_run_one_at_a_time_in_due_order(engine) -> None:
+    clock, routes, arn = engine
+    order: list[tuple[str, datetime]] = []
+    active = threading.Semaphore(1)
+
+    def echo(payload: dict) -> dict:
+        assert active.acquire(blocking=False), "two tasks ran at once"
+        try:
+            order.append((payload["name"], clock.now()))
+            return payload
+        finally:
+            active.release()
+
+    routes.add("Echo", echo)
+    client = boto3.client("stepfunctions")
+    for name, wait in (("late", 300), ("early", 60), ("middle", 120)):
+        client.start_execution(stateMachineArn=arn, name=name, input=json.dumps({"wait": wait, "name": name}))
+    clock.advance_to(T0 + timedelta(hours=1))
+    assert [name for name, _ in order] == ["early", "middle", "late"]
+    assert [moment for _, moment in order] == [T0 + timedelta(seconds=s) for s in (60, 120, 300)]
+
+
+def test_a_handler_error_reaches_retry_by_its_type_and_the_interval_is_virtual(engine) -> None:
+    clock, routes, arn = engine
+    attempts: list[datetime] = []
+
+    class Flaky(Exception):
+        pass
+
+    def flaky(payload: dict) -> dict:
+        attempts.append(clock.now())
+        if len(attempts) == 1:
+            raise Flaky("try again")
+        return payload
+
+    routes.add("Echo", flaky)
+    execution = _start(arn, "retry", 1)
+    clock.advance_to(T0 + timedelta(hours=1))
+    assert _status(execution) == "SUCCEEDED"
+    assert attempts == [T0 + timedelta(seconds=1), T0 + timedelta(seconds=601)]
+
+
+def test_an_unknown_function_fails_the_task_instead_of_hanging(engine) -> None:
+    clock, _routes, arn = engine
+    execution = _start(arn, "nobody", 1)
+    clock.advance_to(T0 + timedelta(minutes=1))
+    assert _status(execution) == "FAILED"
+
+
+def test_close_ends_parked_executions(engine) -> None:
+    clock, routes, arn = engine
+    routes.add("Echo", lambda payload: payload)
+    before = threading.active_count()
+    for n in range(5):
+        _start(arn, f"parked-{n}", 86_400)
+    clock.advance_to(T0 + timedelta(minutes=1))
+    assert threading.active_count() >= before + 5
+    clock.close()
+    deadline = time.monotonic() + 10
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() <= before

@@ -1,0 +1,70 @@
+"""`winback simulate` as shared/brief/simulation.md specifies it."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+from pathlib import Path
+
+from winback.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "examples" / "demo" / "scenario.json"
+
+
+def test_the_demo_scenario_writes_timeline_outbox_and_report(tmp_path: Path, capsys) -> None:
+    assert main(["simulate", str(DEMO), "--out", str(tmp_path)]) == 0
+    timeline = [json.loads(line) for line in (tmp_path / "timeline.jsonl").read_text().splitlines()]
+    assert [e["at"] for e in timeline] == sorted(e["at"] for e in timeline)
+    sent = [e for e in timeline if e["type"] == "email.sent"]
+    emls = sorted((tmp_path / "outbox").glob("*.eml"))
+    assert len(emls) == len(sent) == 4
+    for entry in sent:
+        message = email.message_from_bytes((tmp_path / entry["eml"]).read_bytes(), policy=email.policy.default)
+        assert message["To"] == entry["to"] and message["Subject"] == entry["subject"]
+        assert {p.get_content_type() for p in message.walk()} >= {"text/plain", "text/html"}
+    checks = [(e["contact_id"], e["valid"]) for e in timeline if e["type"] == "coupon.checked"]
+    assert checks == [("c-42", True), ("c-43", False), ("c-42", False)]
+    [rejected] = [e for e in timeline if e["type"] == "event.rejected"]
+    assert rejected["event_id"] == "evt-bad-1" and "contact.email" in rejected["reason"]
+
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["orders_recovered"] == 1 and report["revenue_recovered"] == {"EUR": "29.00"}
+    assert report["emails_sent"] == 4 and report["emails_skipped"] == {"no_consent": 1}
+    out = capsys.readouterr().out
+    assert "orders recovered    1" in out and "outbox" in out
+
+
+def test_an_invalid_scenario_exits_2_naming_the_field(tmp_path: Path, capsys) -> None:
+    scenario = json.loads(DEMO.read_text())
+    scenario["events"][3]["at"] = "yesterday"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(scenario))
+    assert main(["simulate", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert "events[3].at" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scenario_with_a_bad_campaign_exits_2(tmp_path: Path, capsys) -> None:
+    scenario = {
+        "start": "2026-03-02T09:00:00Z",
+        "until": "2026-03-02T10:00:00Z",
+        "campaigns": [
+            {"id": "x", "list": "l", "delay_minutes": 1, "coupon": {"code": "ABCD", "name": "n", "percent_off": 5}}
+        ],
+    }
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(scenario))
+    assert main(["simulate", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert "delay_minutes is 1" in capsys.readouterr().err
+
+
+def test_without_campaigns_the_documented_defaults_apply(tmp_path: Path) -> None:
+    scenario = json.loads(DEMO.read_text())
+    del scenario["campaigns"]
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(scenario))
+    assert main(["simulate", str(path), "--out", str(tmp_path / "out")]) == 0
+    timeline = (tmp_path / "out" / "timeline.jsonl").read_text()
+    assert '"campaign": "unpaid-order-default"' in timeline
