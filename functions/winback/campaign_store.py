@@ -10,6 +10,7 @@ from winback.store import CampaignRecord
 
 CACHE_SECONDS = 60.0
 _cache: tuple[float, list[Campaign]] | None = None
+_by_id: dict[str, tuple[float, Campaign]] = {}
 
 
 def apply(campaigns: list[Campaign]) -> dict[str, list[str]]:
@@ -36,6 +37,7 @@ def apply(campaigns: list[Campaign]) -> dict[str, list[str]]:
 def invalidate() -> None:
     global _cache
     _cache = None
+    _by_id.clear()
 
 
 def all_campaigns() -> list[Campaign]:
@@ -48,7 +50,13 @@ def all_campaigns() -> list[Campaign]:
 
 
 def get(campaign_id: str) -> Campaign:
-    return Campaign.model_validate(CampaignRecord.get(campaign_id).config)
+    """One campaign; cached for a minute per container like the list (each flow
+    step needs it, and a merchant's change may take that long to reach a flow)."""
+    cached = _by_id.get(campaign_id)
+    if cached is None or time.monotonic() - cached[0] > CACHE_SECONDS:
+        cached = (time.monotonic(), Campaign.model_validate(CampaignRecord.get(campaign_id).config))
+        _by_id[campaign_id] = cached
+    return cached[1]
 
 
 def by_coupon(code: str) -> Campaign | None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
 from winback import campaign_store, flows, journal
 from winback.campaigns import choose_campaign
@@ -32,55 +32,59 @@ from winback.store import ContactRecord, OrderRecord
 UNPAID_FLOW_ENV = "UNPAID_ORDER_STATE_MACHINE_ARN"
 
 
-def _condition_failed(error: UpdateError) -> bool:
+def _condition_failed(error: PutError | UpdateError) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def save_contact(contact: Contact, at: datetime) -> None:
-    """Keep the newest details: an update older than the stored one is ignored."""
-    record = ContactRecord(contact.id)
+    """Keep the newest details: an update older than the stored one is ignored.
+    The event carries the whole contact, so the record is replaced, not merged."""
+    record = ContactRecord(
+        contact.id,
+        email=contact.email,
+        first_name=contact.first_name,
+        locale=contact.locale,
+        timezone=contact.timezone,
+        marketing_consent=contact.marketing_consent,
+        updated_at=at,
+    )
     try:
-        record.update(
-            actions=[
-                ContactRecord.email.set(contact.email),
-                ContactRecord.first_name.set(contact.first_name)
-                if contact.first_name
-                else ContactRecord.first_name.remove(),
-                ContactRecord.locale.set(contact.locale),
-                ContactRecord.timezone.set(contact.timezone),
-                ContactRecord.marketing_consent.set(contact.marketing_consent),
-                ContactRecord.updated_at.set(at),
-            ],
-            condition=ContactRecord.updated_at.does_not_exist() | (ContactRecord.updated_at <= at),
-        )
-    except UpdateError as error:
+        record.save(condition=ContactRecord.updated_at.does_not_exist() | (ContactRecord.updated_at <= at))
+    except PutError as error:
         if not _condition_failed(error):
             raise
 
 
 def _record_created(detail: OrderCreated, at: datetime) -> tuple[OrderRecord, bool]:
     """Store the order; returns it and whether this was the first delivery of its
-    creation (a conditional write, so exactly one delivery of a duplicate wins)."""
+    creation (conditional writes, so exactly one delivery of a duplicate wins)."""
+    details: dict[str, Any] = {
+        "contact_id": detail.contact.id,
+        "offer_id": detail.offer_id,
+        "currency": detail.currency,
+        "total": str(detail.total),
+        "pay_url": detail.pay_url,
+        "items": [item.model_dump(mode="json") for item in detail.items],
+        "created_at": at,
+    }
+    order = OrderRecord(detail.order_id, status="unpaid", **details)
+    try:  # the usual case: nothing is known of this order yet
+        order.save(condition=OrderRecord.order_id.does_not_exist())
+        return order, True
+    except PutError as error:
+        if not _condition_failed(error):
+            raise
     order = OrderRecord(detail.order_id)
-    try:
+    try:  # paid or cancelled arrived first: fill in the details, keep the status
         order.update(
-            actions=[
-                OrderRecord.status.set(OrderRecord.status | "unpaid"),
-                OrderRecord.contact_id.set(detail.contact.id),
-                OrderRecord.offer_id.set(detail.offer_id),
-                OrderRecord.currency.set(detail.currency),
-                OrderRecord.total.set(str(detail.total)),
-                OrderRecord.pay_url.set(detail.pay_url),
-                OrderRecord.items.set([item.model_dump(mode="json") for item in detail.items]),
-                OrderRecord.created_at.set(at),
-            ],
+            actions=[getattr(OrderRecord, name).set(value) for name, value in details.items()],
             condition=OrderRecord.created_at.does_not_exist(),
         )
+        return order, True
     except UpdateError as error:
         if not _condition_failed(error):
             raise
-        return OrderRecord.get(detail.order_id, consistent_read=True), False
-    return order, True
+    return OrderRecord.get(detail.order_id, consistent_read=True), False  # a duplicate
 
 
 def order_created(event: OrderEvent, detail: OrderCreated) -> None:

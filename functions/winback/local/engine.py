@@ -179,32 +179,81 @@ class _Body(io.BytesIO):
     """A StreamingBody stand-in: moto reads the payload with .read()."""
 
 
-def install(clock: VirtualClock, routes: LambdaRoutes) -> Callable[[], None]:
-    """Patch moto's engine onto `clock` and `routes`; returns the undo function."""
+def install(clock: VirtualClock, routes: LambdaRoutes, failures: list[str] | None = None) -> Callable[[], None]:
+    """Patch moto's engine onto `clock` and `routes`; returns the undo function.
+
+    Each execution that ends in error adds "name: error: cause" to `failures`
+    (asking moto's list_executions instead costs seconds per call at scale)."""
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramError
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    originals = (WaitFunction._wait_interval, ExecutionWorker.start, retrier_decl.time)
+    originals = (
+        WaitFunction._wait_interval,
+        ExecutionWorker.start,
+        ExecutionWorker._get_evaluation_entrypoint,
+        retrier_decl.time,
+        lambda_eval_utils.boto_client_for,
+    )
+    parse = ExecutionWorker._get_evaluation_entrypoint
+    clients: dict[tuple[str, str], Any] = {}
+    make_client = lambda_eval_utils.boto_client_for
+
+    def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        """One client per service for all Lambda tasks (moto makes one per task)."""
+        if (region, service) not in clients:
+            clients[(region, service)] = make_client(
+                region=region, service=service, state_credentials=state_credentials
+            )
+        return clients[(region, service)]
+
+    programs: dict[str, Any] = {}
+
+    def entrypoint(self: ExecutionWorker) -> Any:
+        """Parse each definition once: components keep run state in env.heap, not
+        on themselves, so executions can share one program (ANTLR parsing costs
+        tens of milliseconds per execution)."""
+        definition = self._evaluation_details.state_machine_details.definition
+        if definition not in programs:
+            programs[definition] = parse(self)
+        return programs[definition]
 
     def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
         if wait_seconds > 0:
             clock.sleep(wait_seconds)
 
     def start(self: ExecutionWorker) -> None:
-        clock.spawn(self._execution_logic)
+        def run() -> None:
+            self._execution_logic()
+            state = self.env.program_state() if self.env else None
+            if failures is not None and isinstance(state, ProgramError):
+                name = self._evaluation_details.execution_details.name
+                error = state.error or {}
+                failures.append(f"{name}: {error.get('error')}: {error.get('cause')}")
+
+        clock.spawn(run)
 
     class _RetryTime:
         sleep = staticmethod(clock.sleep)
 
     WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
     ExecutionWorker.start = start  # type: ignore[method-assign]
+    ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
     retrier_decl.time = _RetryTime  # type: ignore[assignment]
+    lambda_eval_utils.boto_client_for = client_for  # type: ignore[assignment]
     events = boto3._get_default_session().events
     events.register("before-call.lambda.Invoke", routes, unique_id="winback-local-lambda")  # type: ignore[arg-type]
 
     def undo() -> None:
-        WaitFunction._wait_interval, ExecutionWorker.start, retrier_decl.time = originals  # type: ignore[method-assign,assignment]
+        (
+            WaitFunction._wait_interval,  # type: ignore[method-assign]
+            ExecutionWorker.start,  # type: ignore[method-assign]
+            ExecutionWorker._get_evaluation_entrypoint,  # type: ignore[method-assign]
+            retrier_decl.time,  # type: ignore[assignment]
+            lambda_eval_utils.boto_client_for,  # type: ignore[assignment]
+        ) = originals
         events.unregister("before-call.lambda.Invoke", unique_id="winback-local-lambda")
 
     return undo

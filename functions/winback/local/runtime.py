@@ -79,6 +79,14 @@ class LocalRuntime:
         self.physical: dict[str, str] = {}
         self._saved_env: dict[str, str | None] = {}
         self._undo: list[Callable[[], None]] = []
+        self._clients: dict[str, Any] = {}
+        self.failures: list[str] = []  # executions that ended in error
+
+    def _client(self, service: str) -> Any:
+        """One client per service for the run (creating one costs milliseconds)."""
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service)  # type: ignore[call-overload]
+        return self._clients[service]
 
     # -- set-up --------------------------------------------------------------------
     def __enter__(self) -> LocalRuntime:
@@ -102,7 +110,7 @@ class LocalRuntime:
         self._route_functions()
         self._verify_senders()
         self._capture_outbox()
-        self._undo.append(engine.install(self.clock, self.routes))
+        self._undo.append(engine.install(self.clock, self.routes, self.failures))
         campaign_store.apply(self.campaigns)
         return self
 
@@ -168,7 +176,7 @@ class LocalRuntime:
             model.create_table(billing_mode="PAY_PER_REQUEST", wait=False)
 
     def _create_queues(self) -> None:
-        sqs = boto3.client("sqs")
+        sqs = self._client("sqs")
         queues = self.stack.of_type("AWS::SQS::Queue")
         ordered = sorted(queues, key=lambda q: "RedrivePolicy" in queues[q].get("Properties", {}))
         for logical_id in ordered:
@@ -186,7 +194,7 @@ class LocalRuntime:
             self.physical[f"{logical_id}.Arn"] = arn
 
     def _create_state_machines(self) -> None:
-        sfn = boto3.client("stepfunctions")
+        sfn = self._client("stepfunctions")
         for logical_id, machine in self.stack.state_machines.items():
             definition = machine.definition.read_text(encoding="utf-8")
             for name, value in machine.substitutions.items():
@@ -218,7 +226,7 @@ class LocalRuntime:
         return self.routes.routes[logical_id](payload)
 
     def _verify_senders(self) -> None:
-        ses = boto3.client("sesv2")
+        ses = self._client("sesv2")
         domains = {mailer.default_sender().rsplit("@", 1)[-1].strip(">"), *self.sender_domains}
         for campaign in self.campaigns:
             if campaign.sender:
@@ -273,20 +281,22 @@ class LocalRuntime:
         from moto.events.models import EventPattern
 
         pattern = EventPattern.load(json.dumps(self.event_pattern()))
-        sqs = boto3.client("sqs")
-        matched = 0
-        for envelope in envelopes:
-            if pattern.matches_event(envelope):  # type: ignore[arg-type]
-                sqs.send_message(QueueUrl=self.physical["OrderEventsQueue"], MessageBody=json.dumps(envelope))
-                matched += 1
+        sqs = self._client("sqs")
+        url = self.physical["OrderEventsQueue"]
+        matched = [e for e in envelopes if pattern.matches_event(e)]  # type: ignore[arg-type]
+        for start in range(0, len(matched), BATCH):
+            entries = [
+                {"Id": str(n), "MessageBody": json.dumps(e)} for n, e in enumerate(matched[start : start + BATCH])
+            ]
+            sqs.send_message_batch(QueueUrl=url, Entries=entries)
         self.drain()
-        return matched
+        return len(matched)
 
     def drain(self) -> None:
         """Hand queued events to the ingestion function in batches, as the SQS event
         source mapping does; failed records are received again until the queue's
         redrive policy moves them to the dead-letter queue."""
-        sqs = boto3.client("sqs")
+        sqs = self._client("sqs")
         url = self.physical["OrderEventsQueue"]
         function = self.stack.function_for_handler("winback.handlers.order_events.handler").logical_id
         while True:
@@ -300,13 +310,21 @@ class LocalRuntime:
                 failed = {f["itemIdentifier"] for f in self.invoke(function, {"Records": records})["batchItemFailures"]}
             except Exception:
                 failed = {m["MessageId"] for m in messages}  # the whole batch failed
-            for message in messages:
-                if message["MessageId"] in failed:
-                    sqs.change_message_visibility(
-                        QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                    )
-                else:
-                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            done = [m for m in messages if m["MessageId"] not in failed]
+            again = [m for m in messages if m["MessageId"] in failed]
+            if done:
+                sqs.delete_message_batch(
+                    QueueUrl=url,
+                    Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done)],
+                )
+            if again:
+                sqs.change_message_visibility_batch(
+                    QueueUrl=url,
+                    Entries=[
+                        {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                        for n, m in enumerate(again)
+                    ],
+                )
 
     def _sqs_record(self, message: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -348,7 +366,7 @@ class LocalRuntime:
 
     def rejected(self) -> list[dict[str, Any]]:
         """What sits in the dead-letter queue: body and reason, oldest first."""
-        sqs = boto3.client("sqs")
+        sqs = self._client("sqs")
         found: list[dict[str, Any]] = []
         while True:
             messages = sqs.receive_message(
@@ -368,9 +386,12 @@ class LocalRuntime:
         if self.clock.errors:
             raise RuntimeError("a state machine execution crashed:\n" + self.clock.errors[0])
 
-    def executions(self) -> list[dict[str, Any]]:
-        sfn = boto3.client("stepfunctions")
-        found = []
+    def executions(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Executions of every state machine, optionally only those in `status`."""
+        pages = self._client("stepfunctions").get_paginator("list_executions")
+        found: list[dict[str, Any]] = []
         for arn in (v for k, v in self.physical.items() if k in self.stack.state_machines):
-            found += sfn.list_executions(stateMachineArn=arn)["executions"]
+            query = {"stateMachineArn": arn, **({"statusFilter": status} if status else {})}
+            for page in pages.paginate(**query):
+                found += page["executions"]
         return found

@@ -180,8 +180,8 @@ class Simulation:
                         file=self.progress,
                         flush=True,
                     )
-            waiting = sum(1 for e in runtime.executions() if e["status"] == "RUNNING")
-            return write(out, runtime.timeline, runtime.outbox, len(self.scenario.events), waiting)
+            failed = len(runtime.failures)
+            return write(out, runtime.timeline, runtime.outbox, len(self.scenario.events), failed)
 
 
 def _eml_name(index: int, entry: dict[str, Any]) -> str:
@@ -190,7 +190,7 @@ def _eml_name(index: int, entry: dict[str, Any]) -> str:
 
 
 def write(
-    out: Path, timeline: list[dict[str, Any]], outbox: list[bytes], events_in: int, waiting: int
+    out: Path, timeline: list[dict[str, Any]], outbox: list[bytes], events_in: int, failed: int
 ) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     mail_dir = out / "outbox"
@@ -205,12 +205,14 @@ def write(
     with (out / "timeline.jsonl").open("w", encoding="utf-8") as handle:
         for entry in entries:
             handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
-    report = funnel(entries, events_in, waiting)
+    report = funnel(entries, events_in, failed)
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report
 
 
-def funnel(entries: list[dict[str, Any]], events_in: int, waiting: int) -> dict[str, Any]:
+def funnel(entries: list[dict[str, Any]], events_in: int, failed: int) -> dict[str, Any]:
+    """The report: what came in, what the flows did, what it brought back. Flows
+    still waiting at `until` are those started and neither ended nor failed."""
     kinds = Counter(e["type"] for e in entries)
     revenue: dict[str, Decimal] = defaultdict(Decimal)
     for entry in entries:
@@ -222,7 +224,8 @@ def funnel(entries: list[dict[str, Any]], events_in: int, waiting: int) -> dict[
         "orders": len({e["order_id"] for e in entries if e["type"] == "order.seen"}),
         "flows_started": kinds["flow.started"],
         "flows_ended": dict(Counter(e["outcome"] for e in entries if e["type"] == "flow.ended")),
-        "flows_still_waiting": waiting,
+        "flows_failed": failed,
+        "flows_still_waiting": kinds["flow.started"] - kinds["flow.ended"] - failed,
         "emails_sent": kinds["email.sent"],
         "emails_skipped": dict(Counter(e["reason"] for e in entries if e["type"] == "email.skipped")),
         "coupons_checked": kinds["coupon.checked"],
