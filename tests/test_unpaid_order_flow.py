@@ -219,3 +219,12 @@ def test_ses_throttling_is_retried_with_backoff_and_sends_once(stack: Harness, m
     history = boto3.client("stepfunctions").get_execution_history(executionArn=execution["executionArn"])
     failures = [e for e in history["events"] if e["type"] == "TaskFailed"]
     assert [f["taskFailedEventDetails"]["error"] for f in failures] == ["TransientError", "TransientError"]
+
+
+def test_the_coupon_api_names_the_field_of_a_bad_request(stack: Harness) -> None:
+    status, body = stack.rt.call_api("POST", "/coupons/validate", {"code": "X", "contact_id": "c-1", "offer_id": "o"})
+    assert status == 400 and body["message"] == "invalid request: price: is required"
+    status, body = stack.rt.call_api(
+        "POST", "/coupons/redeem", {"code": "X", "contact_id": "c-1", "offer_id": "o", "price": "1"}
+    )
+    assert status == 400 and body["message"] == "invalid request: order_id is required to redeem"

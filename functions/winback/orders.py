@@ -14,7 +14,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from winback import campaign_store, flows, journal
+from winback import campaign_store, flows, journal, rejects
 from winback.campaigns import choose_campaign
 from winback.events import (
     CheckoutStarted,
@@ -190,8 +190,6 @@ def ingest(body: str) -> str:
 
     Raises only for failures a retry may fix (the batch then reports this record).
     """
-    from winback import rejects
-
     try:
         raw = json.loads(body)
     except json.JSONDecodeError as error:

@@ -25,9 +25,16 @@ class CouponRequest(BaseModel):
 
 def _request() -> CouponRequest:
     try:
-        return CouponRequest.model_validate(app.current_event.json_body or {})
-    except (ValidationError, ValueError) as error:
-        raise BadRequestError(f"invalid request: {str(error).splitlines()[0]}") from None
+        body = app.current_event.json_body
+    except ValueError:
+        raise BadRequestError("invalid request: the body is not JSON") from None
+    try:
+        return CouponRequest.model_validate(body or {})
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        message = "is required" if first["type"] == "missing" else first["msg"]
+        raise BadRequestError(f"invalid request: {where}: {message}") from None
 
 
 @app.post("/coupons/validate")
