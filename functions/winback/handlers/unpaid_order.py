@@ -1,5 +1,6 @@
 """The tasks of the unpaid-order recovery state machine."""
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
@@ -9,35 +10,30 @@ from winback import recovery
 from winback.errors import retryable
 from winback.observe import logger, metrics, tracer
 
+Step = Callable[[str, str, str], dict[str, Any]]
+
 
 class FlowStep(BaseModel):
+    """What every task of a flow receives from its state machine."""
+
     order_id: str
     campaign_id: str
     execution: str
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@retryable
-@event_parser(model=FlowStep)
-def offer_coupon(event: FlowStep, context: LambdaContext) -> dict[str, Any]:
-    return recovery.offer_coupon_if_unpaid(event.order_id, event.campaign_id, event.execution)
+def flow_task(step: Step) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """A Lambda handler for one flow step: the shared decorator stack around it."""
+
+    def handler(event: FlowStep, context: LambdaContext) -> dict[str, Any]:
+        return step(event.order_id, event.campaign_id, event.execution)
+
+    handler.__name__ = handler.__qualname__ = step.__name__
+    decorated: Any = event_parser(model=FlowStep)(handler)
+    for decorate in (retryable, metrics.log_metrics, tracer.capture_lambda_handler, logger.inject_lambda_context):
+        decorated = decorate(decorated)
+    return decorated  # type: ignore[no-any-return]
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@retryable
-@event_parser(model=FlowStep)
-def send_coupon_email(event: FlowStep, context: LambdaContext) -> dict[str, Any]:
-    return recovery.send_coupon_email(event.order_id, event.campaign_id, event.execution)
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@retryable
-@event_parser(model=FlowStep)
-def end_coupon_eligibility(event: FlowStep, context: LambdaContext) -> dict[str, Any]:
-    return recovery.end_coupon_eligibility(event.order_id, event.campaign_id, event.execution)
+offer_coupon = flow_task(recovery.offer_coupon_if_unpaid)
+send_coupon_email = flow_task(recovery.send_coupon_email)
+end_coupon_eligibility = flow_task(recovery.end_coupon_eligibility)
