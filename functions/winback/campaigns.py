@@ -25,10 +25,33 @@ class CampaignError(ValueError):
     """A campaign file that cannot be used; the message names the campaign and field."""
 
 
+Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+HttpUrl = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https://[^\s\"'<>]+$")]
+
+
+class Branding(BaseModel):
+    """How the shop looks in its emails: per stack (the file's `branding:`), and per
+    campaign where a campaign overrides some of it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    shop_name: Annotated[str, StringConstraints(min_length=1, max_length=80)] = "Our shop"
+    logo_url: HttpUrl | None = None
+    primary_color: Color = "#16a34a"
+    background_color: Color = "#f4f4f5"
+    text_color: Color = "#18181b"
+    address: Annotated[str, StringConstraints(max_length=300)] = ""
+    reply_to: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+
+
 class Coupon(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: Annotated[str, StringConstraints(min_length=4, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9_-]*$")]
     name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    # The name in other languages, by locale ("fr": "..."); `name` is used otherwise.
+    names: dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")],
+        Annotated[str, StringConstraints(min_length=1, max_length=120)],
+    ] = {}
     percent_off: Annotated[Decimal, Field(gt=0, le=100)] | None = None
     amount_off: Annotated[Decimal, Field(gt=0)] | None = None
 
@@ -37,6 +60,9 @@ class Coupon(BaseModel):
         if (self.percent_off is None) == (self.amount_off is None):
             raise ValueError("give exactly one of percent_off or amount_off")
         return self
+
+    def name_for(self, locale: str) -> str:
+        return self.names.get(locale, self.name)
 
     def discount_on(self, price: Decimal) -> Decimal:
         """The discount in money on `price`, never more than the price itself."""
@@ -67,6 +93,7 @@ class Campaign(BaseModel):
     list: Slug
     template: Slug = "unpaid_order_coupon"
     sender: Annotated[str, StringConstraints(max_length=320)] | None = None
+    branding: Branding = Branding()
 
     @model_validator(mode="after")
     def _delay_floor(self) -> Campaign:
@@ -92,7 +119,23 @@ class Campaign(BaseModel):
 
 class CampaignFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    branding: dict[str, Any] = {}
     campaigns: Annotated[list[Campaign], Field(min_length=1)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _brand_campaigns(cls, data: Any) -> Any:
+        """Each campaign's branding is the file's, with the campaign's own on top."""
+        if not isinstance(data, dict) or not isinstance(data.get("campaigns"), list):
+            return data
+        shared = data.get("branding") or {}
+        if not isinstance(shared, dict):
+            return data
+        campaigns = [
+            {**c, "branding": {**shared, **(c.get("branding") or {})}} if isinstance(c, dict) else c
+            for c in data["campaigns"]
+        ]
+        return {**data, "campaigns": campaigns}
 
     @model_validator(mode="after")
     def _unique(self) -> CampaignFile:

@@ -37,6 +37,25 @@ def _campaigns(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preview(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from winback.campaigns import CampaignError, default_campaigns, load_campaigns
+    from winback.local.preview import PreviewError, preview
+
+    try:
+        campaigns = load_campaigns(args.campaigns) if args.campaigns else default_campaigns()
+        chosen = next((c for c in campaigns if c.id == args.campaign), None) if args.campaign else campaigns[0]
+        if chosen is None:
+            raise PreviewError(f"no campaign {args.campaign!r}; the file has: {', '.join(c.id for c in campaigns)}")
+        html, eml = preview(args.template, args.locale, chosen, Path(args.out))
+    except (CampaignError, PreviewError) as error:
+        print(f"winback preview: {error}", file=sys.stderr)
+        return 2
+    print(f"html  {html}\neml   {eml}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="winback", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -45,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("scenario", help="scenario JSON (shared/brief/simulation.md)")
     simulate.add_argument("--out", required=True, help="folder for timeline.jsonl, outbox/ and report.json")
     simulate.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+
+    preview = commands.add_parser("preview", help="render an email with sample data to HTML and .eml")
+    preview.add_argument("template", help="e.g. unpaid_order_coupon")
+    preview.add_argument("--locale", default="en", help="en, fr, it or uk")
+    preview.add_argument("--campaigns", help="campaigns YAML (default: the documented defaults)")
+    preview.add_argument("--campaign", help="campaign id in that file (default: the first)")
+    preview.add_argument("--out", required=True, help="folder for TEMPLATE.LOCALE.html and .eml")
 
     campaigns = commands.add_parser("campaigns", help="check or apply a campaigns file")
     campaigns.add_argument("action", choices=["validate", "apply"])
@@ -57,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         from winback.local.simulate import main as simulate_main
 
         return simulate_main(args.scenario, args.out, args.progress)
+    if args.command == "preview":
+        return _preview(args)
     if args.action == "apply" and not args.table:
         parser.error("campaigns apply needs --table (the stack's CampaignsTableName output)")
     return _campaigns(args)

@@ -34,6 +34,12 @@ def _utf8_qp() -> Charset:
     return charset
 
 
+def unsubscribe_placeholder(address: str | None) -> str:
+    """Until one-click unsubscribe lands, the footer link asks by email."""
+    _, plain = parseaddr(address or default_sender())
+    return f"mailto:{plain}?subject=Unsubscribe"
+
+
 def to_mime(mail: Outgoing) -> bytes:
     """multipart/alternative with a text and an HTML part. Headers are RFC 2047
     encoded by email.header, which round-trips any subject exactly (the newer

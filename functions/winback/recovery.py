@@ -7,7 +7,7 @@ the flow before anything else is sent.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,8 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from winback import campaign_store, clock, journal, mailer
 from winback.campaigns import Campaign
-from winback.render import render
+from winback.i18n import resolve
+from winback.render import Rendered, render
 from winback.store import ContactRecord, ListMember, OrderRecord, SendRecord
 
 FLOW = "unpaid_order"
@@ -85,24 +86,34 @@ def offer_coupon_if_unpaid(order_id: str, campaign_id: str, execution: str) -> d
     return {"coupon_offered": True, "outcome": None}
 
 
-def email_context(order: OrderRecord, contact: ContactRecord, campaign: Campaign) -> dict[str, Any]:
+def coupon_email(order: OrderRecord, contact: ContactRecord, campaign: Campaign, sent_at: datetime) -> Rendered:
+    """The coupon email for this order, in the contact's locale and time zone (the
+    preview renders the same function on sample records)."""
     price = Decimal(order.total or "0")
     discount = campaign.coupon.discount_on(price)
-    return {
+    context = {
         "first_name": contact.first_name or "",
-        "locale": contact.locale,
         "currency": order.currency,
         "items": order.items or [],
         "coupon_code": campaign.coupon.code,
-        "coupon_name": campaign.coupon.name,
+        "coupon_name": campaign.coupon.name_for(resolve(contact.locale)),
         "percent_off": campaign.coupon.percent_off,
         "discount": discount,
         "price": price,
         "price_after": price - discount,
         "valid_hours": campaign.window_hours,
+        "valid_until": sent_at + timedelta(hours=campaign.window_hours),
         "pay_url": order.pay_url,
         "order_id": order.order_id,
     }
+    return render(
+        campaign.template,
+        context,
+        locale=contact.locale,
+        timezone=contact.timezone or "UTC",
+        branding=campaign.branding,
+        unsubscribe_url=mailer.unsubscribe_placeholder(campaign.branding.reply_to or campaign.sender),
+    )
 
 
 def send_coupon_email(order_id: str, campaign_id: str, execution: str) -> dict[str, Any]:
@@ -129,7 +140,7 @@ def send_coupon_email(order_id: str, campaign_id: str, execution: str) -> dict[s
         )
         return {"email_sent": False}
     send_id = f"{FLOW}#{order_id}#coupon"
-    content = render(campaign.template, email_context(order, contact, campaign))
+    content = coupon_email(order, contact, campaign, clock.now())
     claim = SendRecord(
         send_id,
         status="sending",
@@ -147,8 +158,11 @@ def send_coupon_email(order_id: str, campaign_id: str, execution: str) -> dict[s
             return {"email_sent": False, "duplicate": True}
         raise
     try:
+        reply_to = {"Reply-To": campaign.branding.reply_to} if campaign.branding.reply_to else {}
         message_id = mailer.send(
-            mailer.Outgoing(sender=campaign.sender or mailer.default_sender(), to=contact.email, content=content)
+            mailer.Outgoing(
+                sender=campaign.sender or mailer.default_sender(), to=contact.email, content=content, headers=reply_to
+            )
         )
     except Exception:
         claim.delete()

@@ -1,19 +1,25 @@
 """Email rendering with Jinja2: subject, HTML and plain text from `templates/`.
 
-HTML is autoescaped, so a name with markup in it shows as text; a template that
-names a missing variable raises instead of sending "Hello ,".
+Every email extends `_layout/base.html` / `base.txt` (the shop's header, footer and
+unsubscribe link) and speaks the contact's locale through `t()`, `plural()`,
+`money()`, `percent()` and `when()` (see i18n.py). HTML is autoescaped, so a name
+with markup in it shows as text, and its CSS is inlined at render time because many
+mail clients drop `<style>`. A template that names a missing variable raises
+instead of sending "Hello ,".
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from winback.campaigns import Branding
+from winback.i18n import Translator, resolve
 
 
 def templates_dir() -> Path:
@@ -27,25 +33,22 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
-def money(amount: Decimal | str, currency: str, locale: str = "en") -> str:
-    from babel.numbers import format_currency
-
-    try:
-        return str(format_currency(Decimal(amount), currency, locale=locale))
-    except Exception:  # an unknown locale: fall back to English formatting
-        return str(format_currency(Decimal(amount), currency, locale="en"))
-
-
 @lru_cache(maxsize=4)
 def _environment(root: str) -> Environment:
-    env = Environment(
+    return Environment(
         loader=FileSystemLoader(root),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         keep_trailing_newline=False,
     )
-    env.filters["money"] = money
-    return env
+
+
+@lru_cache(maxsize=1)
+def _inliner() -> Any:
+    import css_inline
+
+    # @media rules cannot be inlined: keep the <style> block for clients that read it.
+    return css_inline.CSSInliner(keep_style_tags=True)
 
 
 @dataclass(frozen=True)
@@ -55,11 +58,34 @@ class Rendered:
     text: str
 
 
-def render(template: str, context: dict[str, Any]) -> Rendered:
-    env = _environment(str(templates_dir()))
-    subject = env.get_template(f"{template}/subject.txt").render(context)
+def render(
+    template: str,
+    context: dict[str, Any],
+    *,
+    locale: str | None = "en",
+    timezone: str = "UTC",
+    branding: Branding | None = None,
+    unsubscribe_url: str = "#unsubscribe",
+) -> Rendered:
+    root = str(templates_dir())
+    env = _environment(root)
+    language = resolve(locale)
+    speak = Translator(root, language, timezone)
+    full = {
+        **context,
+        "locale": language,
+        "brand": (branding or Branding()).model_dump(),
+        "unsubscribe_url": unsubscribe_url,
+        "t": speak.t,
+        "plural": speak.plural,
+        "money": speak.money,
+        "percent": speak.percent,
+        "when": speak.when,
+    }
+    subject = env.get_template(f"{template}/subject.txt").render(full)
+    html = env.get_template(f"{template}/body.html").render(full)
     return Rendered(
         subject=" ".join(subject.split()),
-        html=env.get_template(f"{template}/body.html").render(context),
-        text=env.get_template(f"{template}/body.txt").render(context),
+        html=_inliner().inline(html),
+        text=env.get_template(f"{template}/body.txt").render(full).strip() + "\n",
     )
