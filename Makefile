@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# aws-sam-cli pins its own boto3 and cfn-lint, so it lives in a venv of its own.
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed
 
 .PHONY: demo test lint typecheck unit bench screenshots clean
 
@@ -12,6 +15,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+$(SAM_STAMP):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
+	touch $(SAM_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/winback simulate examples/demo/scenario.json --out out/demo
@@ -24,7 +33,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(SAM_STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -34,4 +43,4 @@ screenshots: $(STAMP)
 	$(BIN)/python -m winback.local.browser docs
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) out .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -7,11 +7,12 @@ local runtime installs its own sink and writes the timeline from it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from winback import clock
 from winback.observe import logger, metrics
@@ -38,6 +39,10 @@ def _cloud_sink(entry: Entry) -> None:
     name = _METRICS.get(entry["type"])
     if name:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    # and by reason (no_consent, paid...); single_metric ignores POWERTOOLS_METRICS_DISABLED itself
+    if entry["type"] == "email.skipped" and os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() != "true":
+        with single_metric(name="EmailsSkippedByReason", unit=MetricUnit.Count, value=1, namespace="winback") as metric:
+            metric.add_dimension(name="reason", value=str(entry.get("reason")))
     if entry["type"] == "order.recovered":
         metrics.add_metric(name="RevenueRecovered", unit=MetricUnit.NoUnit, value=float(entry["revenue"]))
 

@@ -1,0 +1,43 @@
+"""events/ holds a sample event per function, for `sam local invoke`; each one works."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import Harness
+from winback.local.template import read
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+STACK = read()
+
+
+def sample(name: str) -> dict:
+    return json.loads((EVENTS / f"{name}.json").read_text())
+
+
+@pytest.mark.parametrize("function", sorted(STACK.functions))
+def test_every_function_has_a_sample_event(function: str) -> None:
+    assert (EVENTS / f"{function}.json").is_file()
+
+
+def test_the_sample_events_drive_a_whole_flow_through_the_real_handlers(stack: Harness) -> None:
+    assert stack.rt.invoke("OrderEventsFunction", sample("OrderEventsFunction")) == {"batchItemFailures": []}
+    assert stack.entries("flow.started", order_id="o-1001")
+    assert stack.rt.invoke("OfferCouponFunction", sample("OfferCouponFunction"))["coupon_offered"] is True
+    assert stack.rt.invoke("SendCouponEmailFunction", sample("SendCouponEmailFunction")) == {"email_sent": True}
+    answer = stack.rt.invoke("CouponApiFunction", sample("CouponApiFunction"))
+    assert answer["statusCode"] == 200 and json.loads(answer["body"])["valid"] is True
+    redeemed = stack.rt.invoke("CouponApiFunction", sample("CouponApiFunction.redeem"))
+    assert json.loads(redeemed["body"])["valid"] is True
+    assert stack.rt.invoke("EndCouponEligibilityFunction", sample("EndCouponEligibilityFunction")) == {
+        "outcome": "expired"
+    }
+
+
+def test_the_put_events_sample_is_a_valid_order_created(stack: Harness) -> None:
+    [entry] = json.loads((EVENTS / "put-events.order-created.json").read_text())
+    assert stack.rt.put_events([stack.rt.envelope(entry["DetailType"], json.loads(entry["Detail"]))]) == 1
+    assert stack.rt.rejected() == []
