@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
-from winback import campaign_store, clock, journal, mailer
+from winback import campaign_store, clock, journal
 from winback.campaigns import Campaign
-from winback.i18n import resolve
-from winback.render import Rendered, render
 from winback.store import ContactRecord, ListMember, OrderRecord, SendRecord
+
+if TYPE_CHECKING:
+    from winback.render import Rendered
 
 FLOW = "unpaid_order"
 OUTCOME_BY_STATUS = {"paid": "paid", "cancelled": "cancelled", "unpaid": "expired"}
@@ -89,6 +90,11 @@ def offer_coupon_if_unpaid(order_id: str, campaign_id: str, execution: str) -> d
 def coupon_email(order: OrderRecord, contact: ContactRecord, campaign: Campaign, sent_at: datetime) -> Rendered:
     """The coupon email for this order, in the contact's locale and time zone (the
     preview renders the same function on sample records)."""
+    # Jinja2, Babel and css-inline load here, on the one path that sends: cold start.
+    from winback import mailer
+    from winback.i18n import resolve
+    from winback.render import render
+
     price = Decimal(order.total or "0")
     discount = campaign.coupon.discount_on(price)
     context = {
@@ -158,6 +164,8 @@ def send_coupon_email(order_id: str, campaign_id: str, execution: str) -> dict[s
             return {"email_sent": False, "duplicate": True}
         raise
     try:
+        from winback import mailer
+
         reply_to = {"Reply-To": campaign.branding.reply_to} if campaign.branding.reply_to else {}
         message_id = mailer.send(
             mailer.Outgoing(

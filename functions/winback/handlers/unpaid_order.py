@@ -3,8 +3,8 @@
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from winback import recovery
 from winback.errors import retryable
@@ -24,11 +24,12 @@ class FlowStep(BaseModel):
 def flow_task(step: Step) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """A Lambda handler for one flow step: the shared decorator stack around it."""
 
-    def handler(event: FlowStep, context: LambdaContext) -> dict[str, Any]:
-        return step(event.order_id, event.campaign_id, event.execution)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        parsed = FlowStep.model_validate(event)
+        return step(parsed.order_id, parsed.campaign_id, parsed.execution)
 
     handler.__name__ = handler.__qualname__ = step.__name__
-    decorated: Any = event_parser(model=FlowStep)(handler)
+    decorated: Any = handler
     for decorate in (retryable, metrics.log_metrics, tracer.capture_lambda_handler, logger.inject_lambda_context):
         decorated = decorate(decorated)
     return decorated  # type: ignore[no-any-return]

@@ -106,7 +106,8 @@ class LocalRuntime:
         self._create_queues()
         self._create_state_machines()
         self._set_env({k: self._resolve(v) for k, v in self._function_env().items()})
-        self._set_env({"WINBACK_TEMPLATES": str(self._layer_dir())})
+        # The layer is mounted at /opt on AWS; there is no X-Ray daemon here.
+        self._set_env({"WINBACK_TEMPLATES": str(self._layer_dir()), "POWERTOOLS_TRACE_DISABLED": "true"})
         self._route_functions()
         self._verify_senders()
         self._capture_outbox()
@@ -147,7 +148,26 @@ class LocalRuntime:
             merged.update(function.environment)
         return merged
 
+    def _condition(self, value: Any) -> bool:
+        """A template condition, on the parameters' defaults (!Equals, !Not, !And, !Or)."""
+        if isinstance(value, str):
+            return self._condition(self.stack.conditions[value])
+        if isinstance(value, Tag) and value.name == "Equals":
+            left, right = (self._resolve(v) for v in value.value)
+            return left == right
+        if isinstance(value, Tag) and value.name == "Not":
+            return not self._condition(value.value[0])
+        if isinstance(value, Tag) and value.name in ("And", "Or"):
+            found = [self._condition(v) for v in value.value]
+            return all(found) if value.name == "And" else any(found)
+        if isinstance(value, Tag) and value.name == "Condition":
+            return self._condition(value.value)
+        raise ValueError(f"the local runtime cannot evaluate the condition {value!r}")
+
     def _resolve(self, value: Any) -> str:
+        if isinstance(value, Tag) and value.name == "If":
+            name, when_true, when_false = value.value
+            return self._resolve(when_true if self._condition(name) else when_false)
         if isinstance(value, Tag) and value.name == "Ref":
             if value.value in self.physical:
                 return self.physical[value.value]

@@ -65,6 +65,7 @@ class Stack:
     resources: dict[str, Any]
     globals_env: dict[str, Any]
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    conditions: dict[str, Any] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     state_machines: dict[str, StateMachine] = field(default_factory=dict)
 
@@ -79,7 +80,12 @@ def read(path: Path = TEMPLATE) -> Stack:
     doc = load(path)
     resources = doc["Resources"]
     globals_env = doc.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
-    stack = Stack(resources=resources, globals_env=dict(globals_env), parameters=doc.get("Parameters", {}))
+    stack = Stack(
+        resources=resources,
+        globals_env=dict(globals_env),
+        parameters=doc.get("Parameters", {}),
+        conditions=doc.get("Conditions", {}),
+    )
     for logical_id, props in stack.of_type("AWS::Serverless::Function").items():
         properties = props.get("Properties", {})
         env = properties.get("Environment", {}).get("Variables", {})
