@@ -228,3 +228,14 @@ def test_the_coupon_api_names_the_field_of_a_bad_request(stack: Harness) -> None
         "POST", "/coupons/redeem", {"code": "X", "contact_id": "c-1", "offer_id": "o", "price": "1"}
     )
     assert status == 400 and body["message"] == "invalid request: order_id is required to redeem"
+
+
+def test_paid_during_the_delay_stops_the_flow_at_once_in_one_transition(stack: Harness) -> None:
+    stack.send("Order Created", order_created())
+    stack.send("Order Paid", order_paid(), when=at(minutes=20))
+    [ended] = stack.entries("flow.ended")
+    assert ended["at"] == "2026-03-02T09:20:00Z" and ended["outcome"] == "paid"
+    stack.run_until(at(minutes=31))
+    [execution] = stack.rt.ended
+    assert execution.transitions == 1 and execution.tasks == 0  # WaitBeforeReminder, then stopped
+    assert stack.rt.routes.invocations == 0  # no task ran

@@ -49,3 +49,30 @@ def start(state_machine_env: str, kind: str, key: str, payload: dict[str, Any]) 
     except client.exceptions.ExecutionAlreadyExists:
         return None
     return str(response["executionArn"])
+
+
+def execution_arn(state_machine_env: str, kind: str, key: str) -> str:
+    machine = os.environ[state_machine_env]
+    return f"{machine.replace(':stateMachine:', ':execution:')}:{execution_name(kind, key)}"
+
+
+def stop_if_still_in(state_machine_env: str, kind: str, key: str, state: str, cause: str) -> str | None:
+    """Stop the execution for `key` if it is still in `state`, a Wait before anything
+    happened that would need undoing; returns its ARN if stopped.
+
+    Call it after recording what makes the flow pointless (the payment): a task that
+    starts after that reads it and does nothing, and one already running has moved
+    the execution past `state`, so it is left to finish.
+    """
+    client = _sfn()
+    arn = execution_arn(state_machine_env, kind, key)
+    try:
+        events = client.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=1)["events"]
+        newest = max(events, key=lambda event: event["id"]) if events else {}
+        entered = newest.get("stateEnteredEventDetails", {}).get("name")
+        if newest.get("type") != "WaitStateEntered" or entered != state:
+            return None
+        client.stop_execution(executionArn=arn, cause=cause)
+    except client.exceptions.ExecutionDoesNotExist:
+        return None
+    return arn

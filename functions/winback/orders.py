@@ -30,6 +30,7 @@ from winback.events import (
 from winback.store import ContactRecord, OrderRecord
 
 UNPAID_FLOW_ENV = "UNPAID_ORDER_STATE_MACHINE_ARN"
+FIRST_WAIT = "WaitBeforeReminder"  # the state in infra/statemachines/unpaid_order_recovery.asl.json
 
 
 def _condition_failed(error: PutError | UpdateError) -> bool:
@@ -141,6 +142,7 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
         if _condition_failed(error):
             return  # already paid: a duplicate
         raise
+    _end_waiting_flow(detail.order_id, "paid")
     if order.reminded_at is not None and order.reminded_at <= event.time:
         journal.record(
             "order.recovered",
@@ -151,6 +153,16 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
             currency=detail.currency,
             coupon_code=detail.coupon_code,
         )
+
+
+def _end_waiting_flow(order_id: str, outcome: str) -> None:
+    """Paid or cancelled while the flow still waits out its delay: nothing was offered,
+    so stop it now (one state transition instead of four)."""
+    stopped = flows.stop_if_still_in(
+        UNPAID_FLOW_ENV, "order", order_id, FIRST_WAIT, f"order {outcome} before the reminder"
+    )
+    if stopped:
+        journal.record("flow.ended", flow="unpaid_order", execution=stopped, outcome=outcome, order_id=order_id)
 
 
 def order_cancelled(event: OrderEvent, detail: OrderCancelled) -> None:
@@ -166,6 +178,8 @@ def order_cancelled(event: OrderEvent, detail: OrderCancelled) -> None:
     except UpdateError as error:
         if not _condition_failed(error):
             raise
+        return
+    _end_waiting_flow(detail.order_id, "cancelled")
 
 
 def apply(event: OrderEvent) -> None:

@@ -22,6 +22,7 @@ import json
 import threading
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
@@ -179,15 +180,27 @@ class _Body(io.BytesIO):
     """A StreamingBody stand-in: moto reads the payload with .read()."""
 
 
-def install(clock: VirtualClock, routes: LambdaRoutes, failures: list[str] | None = None) -> Callable[[], None]:
-    """Patch moto's engine onto `clock` and `routes`; returns the undo function.
+@dataclass(frozen=True)
+class Ended:
+    """How an execution ended, noted as it ends (moto's list_executions and history
+    APIs cost seconds per call at scale)."""
 
-    Each execution that ends in error adds "name: error: cause" to `failures`
-    (asking moto's list_executions instead costs seconds per call at scale)."""
+    name: str
+    status: str  # SUCCEEDED | FAILED | ProgramStopped ...
+    transitions: int  # states entered: what Step Functions bills
+    tasks: int = 0  # Task states entered: Lambda invocations, retries aside
+    error: str = ""
+
+
+def install(
+    clock: VirtualClock, routes: LambdaRoutes, on_end: Callable[[Ended], None] | None = None
+) -> Callable[[], None]:
+    """Patch moto's engine onto `clock` and `routes`; returns the undo function.
+    `on_end` hears how each execution ended."""
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
-    from moto.stepfunctions.parser.asl.eval.program_state import ProgramError
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded, ProgramError
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     originals = (
@@ -227,11 +240,18 @@ def install(clock: VirtualClock, routes: LambdaRoutes, failures: list[str] | Non
     def start(self: ExecutionWorker) -> None:
         def run() -> None:
             self._execution_logic()
-            state = self.env.program_state() if self.env else None
-            if failures is not None and isinstance(state, ProgramError):
-                name = self._evaluation_details.execution_details.name
-                error = state.error or {}
-                failures.append(f"{name}: {error.get('error')}: {error.get('cause')}")
+            if on_end is None or self.env is None:
+                return
+            state = self.env.program_state()
+            events = self.env.event_manager.get_event_history()
+            entered = sum(1 for e in events if str(e["type"]).endswith("StateEntered"))
+            tasks = sum(1 for e in events if str(e["type"]).endswith("TaskStateEntered"))
+            error = ""
+            if isinstance(state, ProgramError):
+                details = state.error or {}
+                error = f"{details.get('error')}: {details.get('cause')}"
+            status = "SUCCEEDED" if isinstance(state, ProgramEnded) else "FAILED" if error else type(state).__name__
+            on_end(Ended(self._evaluation_details.execution_details.name, status, entered, tasks, error))
 
         clock.spawn(run)
 

@@ -80,7 +80,7 @@ class LocalRuntime:
         self._saved_env: dict[str, str | None] = {}
         self._undo: list[Callable[[], None]] = []
         self._clients: dict[str, Any] = {}
-        self.failures: list[str] = []  # executions that ended in error
+        self.ended: list[engine.Ended] = []  # every execution that ended, as it ended
 
     def _client(self, service: str) -> Any:
         """One client per service for the run (creating one costs milliseconds)."""
@@ -111,7 +111,7 @@ class LocalRuntime:
         self._route_functions()
         self._verify_senders()
         self._capture_outbox()
-        self._undo.append(engine.install(self.clock, self.routes, self.failures))
+        self._undo.append(engine.install(self.clock, self.routes, self.ended.append))
         campaign_store.apply(self.campaigns)
         return self
 
@@ -240,6 +240,11 @@ class LocalRuntime:
             return _handler(dotted)(payload, context)
 
         return invoke
+
+    @property
+    def failures(self) -> list[str]:
+        """Executions that ended in error: "name: error: cause"."""
+        return [f"{e.name}: {e.error}" for e in self.ended if e.status == "FAILED"]
 
     def invoke(self, logical_id: str, payload: dict[str, Any]) -> Any:
         """Call a function's handler as Lambda would (exceptions propagate)."""
