@@ -37,7 +37,10 @@ unit: $(STAMP) $(SAM_STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/unpaid_orders.py
+	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/ingestion.py
+	$(BIN)/python bench/cost_model.py
+	$(BIN)/python bench/throughput.py
 
 screenshots: $(STAMP)
 	$(BIN)/python -m winback.local.browser docs

@@ -303,9 +303,7 @@ class LocalRuntime:
     def put_events(self, envelopes: list[dict[str, Any]]) -> int:
         """Deliver envelopes the rule matches to the queue, then drain it. Returns how
         many the rule let through (EventBridge drops the rest)."""
-        from moto.events.models import EventPattern
-
-        pattern = EventPattern.load(json.dumps(self.event_pattern()))
+        pattern = self._rule()
         sqs = self._client("sqs")
         url = self.physical["OrderEventsQueue"]
         matched = [e for e in envelopes if pattern.matches_event(e)]  # type: ignore[arg-type]
@@ -316,6 +314,14 @@ class LocalRuntime:
             sqs.send_message_batch(QueueUrl=url, Entries=entries)
         self.drain()
         return len(matched)
+
+    def _rule(self) -> Any:
+        """The rule's pattern as moto's matcher, parsed once per run."""
+        if "rule" not in self._clients:
+            from moto.events.models import EventPattern
+
+            self._clients["rule"] = EventPattern.load(json.dumps(self.event_pattern()))
+        return self._clients["rule"]
 
     def drain(self) -> None:
         """Hand queued events to the ingestion function in batches, as the SQS event
@@ -342,6 +348,8 @@ class LocalRuntime:
                     QueueUrl=url,
                     Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done)],
                 )
+            if not again and len(messages) < BATCH:
+                return  # a short batch with nothing to retry: the queue is empty (this pump is its only reader)
             if again:
                 sqs.change_message_visibility_batch(
                     QueueUrl=url,
