@@ -27,8 +27,8 @@ import boto3
 
 from winback import campaign_store, clock, flows, journal, mailer, rejects
 from winback.campaigns import Campaign
-from winback.local import engine
-from winback.local.template import TEMPLATE, Stack, Tag, read
+from winback.local import aws_events, engine
+from winback.local.template import TEMPLATE, Resolver, Stack, Tag, read
 from winback.store import ALL_MODELS, TABLE_ENV
 
 REGION = "us-east-1"
@@ -77,6 +77,7 @@ class LocalRuntime:
         self.timeline: list[dict[str, Any]] = []
         self.outbox: list[bytes] = []
         self.physical: dict[str, str] = {}
+        self.resolver = Resolver(self.stack, self.physical, self._function_arn)
         self._saved_env: dict[str, str | None] = {}
         self._undo: list[Callable[[], None]] = []
         self._clients: dict[str, Any] = {}
@@ -137,6 +138,10 @@ class LocalRuntime:
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
 
+    @staticmethod
+    def _function_arn(logical_id: str) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{logical_id}"
+
     def _layer_dir(self) -> Path:
         """Where the templates layer's content is: on AWS it is mounted at /opt."""
         layer = next(iter(self.stack.of_type("AWS::Serverless::LayerVersion").values()))
@@ -148,42 +153,8 @@ class LocalRuntime:
             merged.update(function.environment)
         return merged
 
-    def _condition(self, value: Any) -> bool:
-        """A template condition, on the parameters' defaults (!Equals, !Not, !And, !Or)."""
-        if isinstance(value, str):
-            return self._condition(self.stack.conditions[value])
-        if isinstance(value, Tag) and value.name == "Equals":
-            left, right = (self._resolve(v) for v in value.value)
-            return left == right
-        if isinstance(value, Tag) and value.name == "Not":
-            return not self._condition(value.value[0])
-        if isinstance(value, Tag) and value.name in ("And", "Or"):
-            found = [self._condition(v) for v in value.value]
-            return all(found) if value.name == "And" else any(found)
-        if isinstance(value, Tag) and value.name == "Condition":
-            return self._condition(value.value)
-        raise ValueError(f"the local runtime cannot evaluate the condition {value!r}")
-
     def _resolve(self, value: Any) -> str:
-        if isinstance(value, Tag) and value.name == "If":
-            name, when_true, when_false = value.value
-            return self._resolve(when_true if self._condition(name) else when_false)
-        if isinstance(value, Tag) and value.name == "Ref":
-            if value.value in self.physical:
-                return self.physical[value.value]
-            parameter = self.stack.parameters.get(value.value)
-            if parameter is not None:
-                return str(parameter.get("Default", ""))
-        if isinstance(value, Tag) and value.name == "GetAtt":
-            target = value.value if isinstance(value.value, str) else ".".join(value.value)
-            logical_id = target.split(".")[0]
-            if logical_id in self.stack.functions:
-                return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{logical_id}"
-            if target in self.physical:
-                return self.physical[target]
-        if isinstance(value, str):
-            return value
-        raise ValueError(f"the local runtime cannot resolve {value!r} from template.yaml")
+        return self.resolver.resolve(value)
 
     def _create_tables(self) -> None:
         names_by_env = {env: default for env, default in TABLE_ENV.values()}
@@ -336,7 +307,7 @@ class LocalRuntime:
             ).get("Messages", [])
             if not messages:
                 return
-            records = [self._sqs_record(m) for m in messages]
+            records = [aws_events.sqs_record(m, self.physical["OrderEventsQueue.Arn"], REGION) for m in messages]
             try:
                 failed = {f["itemIdentifier"] for f in self.invoke(function, {"Records": records})["batchItemFailures"]}
             except Exception:
@@ -359,42 +330,10 @@ class LocalRuntime:
                     ],
                 )
 
-    def _sqs_record(self, message: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": message.get("Attributes", {}),
-            "messageAttributes": {},
-            "md5OfBody": message.get("MD5OfBody", ""),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": self.physical["OrderEventsQueue.Arn"],
-            "awsRegion": REGION,
-        }
-
     def call_api(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Call the coupon API as API Gateway would (REST proxy event)."""
         function = self.stack.function_for_handler("winback.handlers.coupon_api.handler").logical_id
-        event = {
-            "resource": path,
-            "path": path,
-            "httpMethod": method,
-            "headers": {"content-type": "application/json"},
-            "multiValueHeaders": {},
-            "queryStringParameters": None,
-            "multiValueQueryStringParameters": None,
-            "pathParameters": None,
-            "stageVariables": None,
-            "requestContext": {
-                "resourcePath": path,
-                "httpMethod": method,
-                "stage": "v1",
-                "requestId": str(uuid.uuid4()),
-            },
-            "body": json.dumps(body),
-            "isBase64Encoded": False,
-        }
-        response = self.invoke(function, event)
+        response = self.invoke(function, aws_events.api_gateway(method, path, body))
         return int(response["statusCode"]), json.loads(response["body"])
 
     def rejected(self) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ the rule lets through and what environment the functions get all come from here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,3 +99,50 @@ def read(path: Path = TEMPLATE) -> Stack:
             dict(properties.get("DefinitionSubstitutions", {})),
         )
     return stack
+
+
+@dataclass
+class Resolver:
+    """Resolves !Ref, !GetAtt, !If and conditions to local values: parameters take
+    their defaults, resources the physical names in `physical` (filled as the local
+    runtime creates them), functions the ARN `function_arn` gives."""
+
+    stack: Stack
+    physical: dict[str, str]
+    function_arn: Callable[[str], str]
+
+    def condition(self, value: Any) -> bool:
+        if isinstance(value, str):
+            return self.condition(self.stack.conditions[value])
+        if isinstance(value, Tag) and value.name == "Equals":
+            left, right = (self.resolve(v) for v in value.value)
+            return left == right
+        if isinstance(value, Tag) and value.name == "Not":
+            return not self.condition(value.value[0])
+        if isinstance(value, Tag) and value.name in ("And", "Or"):
+            found = [self.condition(v) for v in value.value]
+            return all(found) if value.name == "And" else any(found)
+        if isinstance(value, Tag) and value.name == "Condition":
+            return self.condition(value.value)
+        raise ValueError(f"the local runtime cannot evaluate the condition {value!r}")
+
+    def resolve(self, value: Any) -> str:
+        if isinstance(value, Tag) and value.name == "If":
+            name, when_true, when_false = value.value
+            return self.resolve(when_true if self.condition(name) else when_false)
+        if isinstance(value, Tag) and value.name == "Ref":
+            if value.value in self.physical:
+                return self.physical[value.value]
+            parameter = self.stack.parameters.get(value.value)
+            if parameter is not None:
+                return str(parameter.get("Default", ""))
+        if isinstance(value, Tag) and value.name == "GetAtt":
+            target = value.value if isinstance(value.value, str) else ".".join(value.value)
+            logical_id = target.split(".")[0]
+            if logical_id in self.stack.functions:
+                return self.function_arn(logical_id)
+            if target in self.physical:
+                return self.physical[target]
+        if isinstance(value, str):
+            return value
+        raise ValueError(f"the local runtime cannot resolve {value!r} from template.yaml")
