@@ -102,7 +102,7 @@ def _named(reason: str, path: tuple[Any, ...]) -> bool:
     return shorter >= 2 and location[:shorter] == mutated[:shorter]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, derandomize=True)  # the same examples in every CI run
 @given(mutated_detail())
 def test_a_malformed_event_is_accepted_or_rejected_naming_its_field(case) -> None:
     detail, path, kind, value = case
@@ -125,13 +125,14 @@ def runtime() -> Iterator[LocalRuntime]:
 _ids = itertools.count()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mutated_detail(), st.sampled_from([0, 1, 2]))
 def test_a_malformed_event_never_costs_its_neighbours_in_the_batch(runtime: LocalRuntime, case, position) -> None:
     detail, _, _, _ = case
     n = next(_ids)
     good = [order_created(f"o-{n}-{i}", f"c-{n}-{i}") for i in range(2)]
-    detail["order_id"] = detail["order_id"] if not isinstance(detail.get("order_id"), str) else f"o-bad-{n}"
+    if isinstance(detail.get("order_id"), str):
+        detail["order_id"] = f"o-bad-{n}"  # its own order, whatever earlier examples did
     batch = [runtime.envelope("Order Created", d) for d in good]
     batch.insert(position, runtime.envelope("Order Created", detail))
     rejected_before = sum(1 for e in runtime.timeline if e["type"] == "event.rejected")
