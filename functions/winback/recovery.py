@@ -18,6 +18,7 @@ from winback.campaigns import Campaign
 from winback.store import ContactRecord, ListMember, OrderRecord, SendRecord
 
 if TYPE_CHECKING:
+    from winback.mailer import Outgoing
     from winback.render import Rendered
 
 FLOW = "unpaid_order"
@@ -122,6 +123,15 @@ def coupon_email(order: OrderRecord, contact: ContactRecord, campaign: Campaign,
     )
 
 
+def coupon_message(campaign: Campaign, to: str, content: Rendered) -> Outgoing:
+    """The message as handed to SES: the campaign's sender (or the stack's) and the
+    branding's reply-to."""
+    from winback import mailer
+
+    headers = {"Reply-To": campaign.branding.reply_to} if campaign.branding.reply_to else {}
+    return mailer.Outgoing(campaign.sender or mailer.default_sender(), to, content, headers)
+
+
 def send_coupon_email(order_id: str, campaign_id: str, execution: str) -> dict[str, Any]:
     """Send the coupon email once, and only while the order is still unpaid.
 
@@ -163,15 +173,10 @@ def send_coupon_email(order_id: str, campaign_id: str, execution: str) -> dict[s
         if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
             return {"email_sent": False, "duplicate": True}
         raise
-    try:
-        from winback import mailer
+    from winback import mailer
 
-        reply_to = {"Reply-To": campaign.branding.reply_to} if campaign.branding.reply_to else {}
-        message_id = mailer.send(
-            mailer.Outgoing(
-                sender=campaign.sender or mailer.default_sender(), to=contact.email, content=content, headers=reply_to
-            )
-        )
+    try:
+        message_id = mailer.send(coupon_message(campaign, contact.email, content))
     except Exception:
         claim.delete()
         raise

@@ -14,7 +14,7 @@ from pathlib import Path
 from winback import mailer
 from winback.campaigns import Campaign
 from winback.i18n import SUPPORTED
-from winback.recovery import coupon_email
+from winback.recovery import coupon_email, coupon_message
 from winback.render import Rendered
 from winback.store import ContactRecord, OrderRecord
 
@@ -62,7 +62,5 @@ def preview(template: str, locale: str, campaign: Campaign, out: Path) -> tuple[
     out.mkdir(parents=True, exist_ok=True)
     html, eml = out / f"{template}.{locale}.html", out / f"{template}.{locale}.eml"
     html.write_text(content.html, encoding="utf-8")
-    sender = campaign.sender or mailer.default_sender()
-    headers = {"Reply-To": campaign.branding.reply_to} if campaign.branding.reply_to else {}
-    eml.write_bytes(mailer.to_mime(mailer.Outgoing(sender=sender, to=to, content=content, headers=headers)))
+    eml.write_bytes(mailer.to_mime(coupon_message(campaign, to, content)))
     return html, eml
