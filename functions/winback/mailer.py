@@ -34,6 +34,11 @@ def _utf8_qp() -> Charset:
     return charset
 
 
+def domain_of(address: str) -> str:
+    """ "Shop <shop@example.com>" -> "example.com"."""
+    return parseaddr(address)[1].rsplit("@", 1)[-1]
+
+
 def unsubscribe_placeholder(address: str | None) -> str:
     """Until one-click unsubscribe lands, the footer link asks by email."""
     _, plain = parseaddr(address or default_sender())
@@ -50,7 +55,7 @@ def to_mime(mail: Outgoing) -> bytes:
     message["To"] = mail.to
     message["Subject"] = Header(mail.content.subject, "utf-8")  # type: ignore[assignment]
     message["Date"] = formatdate(clock.now().timestamp(), usegmt=True)
-    message["Message-ID"] = make_msgid(domain=address.rsplit("@", 1)[-1] or "winback.local")
+    message["Message-ID"] = make_msgid(domain=domain_of(mail.sender) or "winback.local")
     for header, value in mail.headers.items():
         message[header] = value
     message.attach(MIMEText(mail.content.text, "plain", _utf8_qp()))  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -223,10 +224,8 @@ class LocalRuntime:
 
     def _verify_senders(self) -> None:
         ses = self._client("sesv2")
-        domains = {mailer.default_sender().rsplit("@", 1)[-1].strip(">"), *self.sender_domains}
-        for campaign in self.campaigns:
-            if campaign.sender:
-                domains.add(campaign.sender.rsplit("@", 1)[-1].strip(">"))
+        senders = [mailer.default_sender(), *(c.sender for c in self.campaigns if c.sender)]
+        domains = {*map(mailer.domain_of, senders), *self.sender_domains}
         for domain in sorted(domains):
             ses.create_email_identity(EmailIdentity=domain)
 
@@ -251,7 +250,9 @@ class LocalRuntime:
         self._undo.append(undo)
 
     # -- driving ---------------------------------------------------------------------
+    @cached_property
     def event_pattern(self) -> dict[str, Any]:
+        """The rule's EventPattern with its !Ref resolved (the source: the EventSource parameter)."""
         rule = next(iter(self.stack.of_type("AWS::Events::Rule").values()))
         pattern = rule["Properties"]["EventPattern"]
         return {k: [self._resolve(v) for v in values] for k, values in pattern.items()}
@@ -263,7 +264,7 @@ class LocalRuntime:
             "version": "0",
             "id": event_id or str(uuid.uuid4()),
             "detail-type": detail_type,
-            "source": source or self.event_pattern()["source"][0],
+            "source": source or self.event_pattern["source"][0],
             "account": ACCOUNT,
             "time": clock.iso(self.clock.now()),
             "region": REGION,
@@ -274,7 +275,7 @@ class LocalRuntime:
     def put_events(self, envelopes: list[dict[str, Any]]) -> int:
         """Deliver envelopes the rule matches to the queue, then drain it. Returns how
         many the rule let through (EventBridge drops the rest)."""
-        pattern = self._rule()
+        pattern = self._rule
         sqs = self._client("sqs")
         url = self.physical["OrderEventsQueue"]
         matched = [e for e in envelopes if pattern.matches_event(e)]  # type: ignore[arg-type]
@@ -286,13 +287,12 @@ class LocalRuntime:
         self.drain()
         return len(matched)
 
+    @cached_property
     def _rule(self) -> Any:
         """The rule's pattern as moto's matcher, parsed once per run."""
-        if "rule" not in self._clients:
-            from moto.events.models import EventPattern
+        from moto.events.models import EventPattern
 
-            self._clients["rule"] = EventPattern.load(json.dumps(self.event_pattern()))
-        return self._clients["rule"]
+        return EventPattern.load(json.dumps(self.event_pattern))
 
     def drain(self) -> None:
         """Hand queued events to the ingestion function in batches, as the SQS event
