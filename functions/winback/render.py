@@ -23,12 +23,13 @@ from winback.i18n import Translator, resolve
 
 
 def templates_dir() -> Path:
-    """WINBACK_TEMPLATES, else /opt/templates (the Lambda layer), else the repo's."""
+    """WINBACK_TEMPLATES (template.yaml sets /opt), else the templates layer if one is
+    mounted at /opt, else the repository's templates/."""
     configured = os.environ.get("WINBACK_TEMPLATES")
     if configured:
         return Path(configured)
-    layer = Path("/opt/templates")
-    if layer.is_dir():
+    layer = Path("/opt")  # a layer built from templates/ puts its content here
+    if (layer / "locales").is_dir():
         return layer
     return Path(__file__).resolve().parents[2] / "templates"
 
