@@ -155,3 +155,47 @@ def iam_problems(stack: Stack) -> list[str]:
                 if "identity/${SesIdentity}" not in text:
                     problems.append(f"{logical_id}: ses:SendEmail must be limited to the configured SES identity")
     return problems
+
+
+IAM_PREFIX = {"dynamodb": "dynamodb", "sesv2": "ses", "stepfunctions": "states", "sqs": "sqs"}
+
+
+def _logical_id(target: str, physical: dict[str, str]) -> str | None:
+    """The template resource a call's target is: a table name, queue URL or state
+    machine / execution ARN as the local runtime created them."""
+    base = target.split("/index/")[0]
+    for logical_id, value in physical.items():
+        if value == base:
+            return logical_id.split(".")[0]
+    match = re.match(r"arn:aws:states:[^:]*:\d+:execution:([^:]+):", target)
+    return match.group(1) if match else None
+
+
+def missing_permissions(stack: Stack, physical: dict[str, str], calls: dict[str, dict[str, set[str]]]) -> list[str]:
+    """Calls a function made in a local run that its policies in template.yaml do not
+    allow: on AWS each would be an AccessDenied."""
+    problems = []
+    for function, by_call in sorted(calls.items()):
+        resource = stack.resources.get(function)
+        if resource is None:
+            continue  # the runtime's own calls (EventBridge, the SQS event source, Step Functions)
+        statements = _statements(resource.get("Properties", {}))
+        for call, targets in sorted(by_call.items()):
+            service, operation = call.split(".")
+            action = f"{IAM_PREFIX[service]}:{operation}"
+            for target in sorted(targets):
+                logical_id = _logical_id(target, physical)
+                allowed = False
+                for statement in statements:
+                    if action not in [str(a) for a in _as_list(statement.get("Action"))]:
+                        continue
+                    text = json.dumps(statement.get("Resource"), default=lambda t: getattr(t, "value", str(t)))
+                    if service == "sesv2":
+                        allowed = True  # limited to the identity: iam_problems checks that
+                    elif logical_id and re.search(rf"\b{re.escape(logical_id)}\b", text):
+                        allowed = "/index/" not in target or "/index/" in text
+                    if allowed:
+                        break
+                if not allowed:
+                    problems.append(f"{function}: {action} on {logical_id or target} is not in its policies")
+    return problems

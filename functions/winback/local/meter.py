@@ -22,9 +22,23 @@ OUTSIDE = "(Step Functions, event delivery)"
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("winback_function", default=OUTSIDE)
 
 
+def _target(params: Any) -> str:
+    """The resource an API call acts on, as its parameters name it."""
+    if not isinstance(params, dict):
+        return ""
+    if "TableName" in params:
+        return str(params["TableName"]) + (f"/index/{params['IndexName']}" if params.get("IndexName") else "")
+    for key in ("QueueUrl", "stateMachineArn", "executionArn", "FromEmailAddress"):
+        if key in params:
+            return str(params[key])
+    return ""
+
+
 class Meter:
     def __init__(self) -> None:
         self.calls: dict[str, Counter[str]] = defaultdict(Counter)  # function -> "service.Operation" -> n
+        # function -> "service.Operation" -> what it was called on (table, queue, state machine, sender)
+        self.targets: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.invocations: Counter[str] = Counter()
         self.billed_ms: Counter[str] = Counter()
         self._undo: list[Callable[[], None]] = []
@@ -35,7 +49,9 @@ class Meter:
         original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
         def counted(client: Any, operation: str, params: Any) -> Any:
-            self.calls[_current.get()][f"{client.meta.service_model.service_name}.{operation}"] += 1
+            call = f"{client.meta.service_model.service_name}.{operation}"
+            self.calls[_current.get()][call] += 1
+            self.targets[_current.get()][call].add(_target(params))
             return original(client, operation, params)
 
         botocore.client.BaseClient._make_api_call = counted  # type: ignore[attr-defined]

@@ -1,0 +1,49 @@
+"""Every AWS call a function makes in a full local run is allowed by its policy in
+template.yaml: a missing permission is an AccessDenied on the first real order."""
+
+from __future__ import annotations
+
+import copy
+
+from conftest import T0, Harness, at, order_created, order_paid
+from stack_checks import missing_permissions
+from winback.campaigns import default_campaigns
+from winback.local.meter import Meter
+from winback.local.runtime import LocalRuntime
+
+
+def _exercise(stack: Harness) -> None:
+    """Every path of every flow, and the API."""
+    stack.send("Order Created", order_created("o-1", "c-1"))
+    stack.send("Order Created", order_created("o-2", "c-2"))
+    stack.send("Order Created", order_created("o-3", "c-3"))
+    stack.send("Order Created", order_created("o-3", "c-3"))  # a duplicate delivery
+    stack.send("Order Paid", order_paid("o-4", "c-4"))  # paid before created
+    stack.send("Order Created", order_created("o-4", "c-4"))
+    stack.send("Order Paid", order_paid("o-2", "c-2"), when=at(minutes=5))  # stops the waiting flow
+    stack.send("Order Cancelled", {"order_id": "o-3", "contact_id": "c-3"})
+    stack.send("Order Created", {"order_id": "bad"})  # rejected to the dead-letter queue
+    stack.run_until(at(hours=1))
+    code = "COMEBACK10"
+    assert stack.validate(code, "c-1")["valid"]
+    assert stack.redeem(code, "c-1", "o-1")["valid"]
+    stack.send("Order Paid", order_paid("o-1", "c-1", coupon_code=code), when=at(hours=2))
+    stack.run_until(at(days=2))
+
+
+def test_every_call_a_function_makes_is_allowed_by_its_policy() -> None:
+    with LocalRuntime(T0, default_campaigns()) as runtime:
+        meter = Meter().attach(runtime)
+        try:
+            _exercise(Harness(runtime))
+        finally:
+            meter.detach()
+        assert len(Harness(runtime).emails()) == 1
+        assert missing_permissions(runtime.stack, runtime.physical, meter.targets) == []
+        # The check itself: take a permission away and it is reported.
+        broken = copy.deepcopy(runtime.stack)
+        statements = broken.resources["CouponApiFunction"]["Properties"]["Policies"][0]["Statement"]
+        statements[:] = [s for s in statements if s["Action"] != "dynamodb:PutItem"]
+        assert missing_permissions(broken, runtime.physical, meter.targets) == [
+            "CouponApiFunction: dynamodb:PutItem on RedemptionsTable is not in its policies"
+        ]
