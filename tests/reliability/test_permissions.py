@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import copy
 
-from conftest import T0, Harness, at, order_created, order_paid
 from stack_checks import missing_permissions
+
+from conftest import T0, Harness, at, order_created, order_paid
 from winback.campaigns import default_campaigns
 from winback.local.meter import Meter
 from winback.local.runtime import LocalRuntime
