@@ -122,11 +122,15 @@ def asl_problems(text: str, substitutions: dict[str, Any], stack: Stack) -> list
     return problems
 
 
-def _statements(properties: dict[str, Any]) -> list[dict[str, Any]]:
+def _statements(properties: dict[str, Any], stack: Stack) -> list[dict[str, Any]]:
+    """A function's or state machine's statements, those of the template's own
+    managed policies it references included."""
     found = []
     for policy in properties.get("Policies", []) or []:
         if isinstance(policy, dict) and "Statement" in policy:
             found += policy["Statement"]
+        elif isinstance(policy, Tag) and policy.name == "Ref" and policy.value in stack.resources:
+            found += stack.resources[policy.value]["Properties"]["PolicyDocument"]["Statement"]
         elif isinstance(policy, str):
             found.append({"Action": f"<managed policy {policy}>", "Resource": "*"})
     return found
@@ -142,7 +146,7 @@ def iam_problems(stack: Stack) -> list[str]:
     for logical_id, resource in stack.resources.items():
         if resource.get("Type") not in kinds:
             continue
-        for statement in _statements(resource.get("Properties", {})):
+        for statement in _statements(resource.get("Properties", {}), stack):
             actions = [str(a) for a in _as_list(statement.get("Action"))]
             for action in actions:
                 if action == "*" or action.endswith(":*") or action.startswith("<managed policy"):
@@ -179,7 +183,7 @@ def missing_permissions(stack: Stack, physical: dict[str, str], calls: dict[str,
         resource = stack.resources.get(function)
         if resource is None:
             continue  # the runtime's own calls (EventBridge, the SQS event source, Step Functions)
-        statements = _statements(resource.get("Properties", {}))
+        statements = _statements(resource.get("Properties", {}), stack)
         for call, targets in sorted(by_call.items()):
             service, operation = call.split(".")
             action = f"{IAM_PREFIX[service]}:{operation}"

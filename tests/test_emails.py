@@ -134,6 +134,7 @@ def test_a_missing_variable_fails_loudly_instead_of_sending_a_blank() -> None:
                 "coupon_name": "x",
                 "coupon_code": "X",
                 "percent_off": None,
+                "free_shipping": False,
                 "discount": 1,
                 "currency": "EUR",
                 "price": 2,

@@ -28,7 +28,7 @@ def test_unpaid_order_gets_list_membership_and_coupon_email_at_30_minutes(stack:
         assert "€12.00" in body  # discount
         assert "24 hours" in body  # validity, from the window
         assert "€120.00" in body and "€108.00" in body  # price before and after
-        assert "https://shop.example.com/pay/o-1" in body
+        assert "https://shop.example.com/pay/o-1?coupon=COMEBACK10" in body  # the link applies the coupon
 
     answer = stack.validate(CODE, "c-42")
     assert answer == {
@@ -38,6 +38,7 @@ def test_unpaid_order_gets_list_membership_and_coupon_email_at_30_minutes(stack:
         "discount": "12.00",
         "price": "120.00",
         "price_after_discount": "108.00",
+        "free_shipping": False,
     }
 
 

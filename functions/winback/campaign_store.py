@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import TypeVar
 
 from winback import clock
-from winback.campaigns import Campaign
+from winback.campaigns import Campaign, campaign_from
 from winback.store import CampaignRecord
 
 CACHE_SECONDS = 60.0
 _cache: tuple[float, list[Campaign]] | None = None
 _by_id: dict[str, tuple[float, Campaign]] = {}
+C = TypeVar("C", bound=Campaign)
 
 
 def apply(campaigns: list[Campaign]) -> dict[str, list[str]]:
@@ -44,22 +46,26 @@ def all_campaigns() -> list[Campaign]:
     """Every stored campaign; cached for a minute per Lambda container."""
     global _cache
     if _cache is None or time.monotonic() - _cache[0] > CACHE_SECONDS:
-        found = [Campaign.model_validate(r.config) for r in CampaignRecord.scan()]
+        found = [campaign_from(r.config) for r in CampaignRecord.scan()]
         _cache = (time.monotonic(), sorted(found, key=lambda c: c.id))
     return _cache[1]
 
 
-def get(campaign_id: str) -> Campaign:
-    """One campaign; cached for a minute per container like the list (each flow
-    step needs it, and a merchant's change may take that long to reach a flow)."""
+def get(campaign_id: str, kind: type[C]) -> C:
+    """One campaign of the flow `kind`; cached for a minute per container like the
+    list (each flow step needs it, and a merchant's change may take that long to
+    reach a flow)."""
     cached = _by_id.get(campaign_id)
     if cached is None or time.monotonic() - cached[0] > CACHE_SECONDS:
-        cached = (time.monotonic(), Campaign.model_validate(CampaignRecord.get(campaign_id).config))
+        cached = (time.monotonic(), campaign_from(CampaignRecord.get(campaign_id).config))
         _by_id[campaign_id] = cached
-    return cached[1]
+    campaign = cached[1]
+    if not isinstance(campaign, kind):
+        raise TypeError(f"campaign {campaign_id} is a {campaign.flow} campaign, not {kind.__name__}")
+    return campaign
 
 
 def by_coupon(code: str) -> Campaign | None:
     for record in CampaignRecord.by_coupon.query(code):
-        return Campaign.model_validate(record.config)
+        return campaign_from(record.config)
     return None

@@ -1,8 +1,9 @@
 """Campaigns: what a merchant configures, validated before it is stored.
 
-A campaign file (YAML) is a list of campaigns under `campaigns:`. `winback campaigns
-apply FILE` validates it and writes it to the campaigns table, so a change needs no
-redeploy. `defaults/campaigns.yaml` holds the documented defaults.
+A campaign file (YAML) is a list of campaigns under `campaigns:`, each naming its
+`flow`: unpaid_order, abandoned_cart or post_purchase. `winback campaigns apply FILE`
+validates it and writes it to the campaigns table, so a change needs no redeploy.
+`defaults/campaigns.yaml` holds the documented defaults.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
 MIN_DELAY_MINUTES = 10
 DEFAULT_DELAY_MINUTES = 30
 DEFAULT_WINDOW_HOURS = 24
+DEFAULT_CART_HOURS = (1.0, 24.0, 72.0)
+DEFAULT_CART_OFFER_HOURS = 5
+DEFAULT_SECOND_PURCHASE_DAYS = 14
+DEFAULT_COOLDOWN_DAYS = 30
 
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 
@@ -54,18 +59,21 @@ class Coupon(BaseModel):
     ] = {}
     percent_off: Annotated[Decimal, Field(gt=0, le=100)] | None = None
     amount_off: Annotated[Decimal, Field(gt=0)] | None = None
+    free_shipping: bool = False
 
     @model_validator(mode="after")
     def _one_discount(self) -> Coupon:
-        if (self.percent_off is None) == (self.amount_off is None):
-            raise ValueError("give exactly one of percent_off or amount_off")
+        given = [self.percent_off is not None, self.amount_off is not None, self.free_shipping]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of percent_off, amount_off or free_shipping: true")
         return self
 
     def name_for(self, locale: str) -> str:
         return self.names.get(locale, self.name)
 
     def discount_on(self, price: Decimal) -> Decimal:
-        """The discount in money on `price`, never more than the price itself."""
+        """The discount in money on `price`, never more than the price itself (free
+        shipping takes nothing off the items)."""
         if self.percent_off is not None:
             raw = price * self.percent_off / Decimal(100)
         else:
@@ -73,30 +81,90 @@ class Coupon(BaseModel):
         return min(raw, price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     def describe(self) -> str:
-        """ "15%" or "10.00" (money is formatted by the template with the currency)."""
+        """ "15%", "10.00" or "free shipping" (money is formatted by the template)."""
         if self.percent_off is not None:
             return f"{self.percent_off.normalize():f}%"
+        if self.free_shipping:
+            return "free shipping"
         return f"{self.amount_off:.2f}"
 
 
+Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+Subject = Annotated[str, StringConstraints(min_length=1, max_length=150)]
+
+
+class Variant(BaseModel):
+    """One arm of a subject-line test: its subject (per locale where given) and,
+    optionally, its hero image."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Slug
+    subject: Subject
+    subjects: dict[Locale, Subject] = {}
+    hero_image: HttpUrl | None = None
+
+    def subject_for(self, locale: str) -> str:
+        return self.subjects.get(locale, self.subject)
+
+
+class EmailStep(BaseModel):
+    """One email of a series: when it goes out and, for an A/B test, its variants."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    after_hours: Annotated[float, Field(gt=0, le=24 * 90)]
+    variants: list[Variant] = []
+
+    @model_validator(mode="after")
+    def _two_or_more(self) -> EmailStep:
+        if len(self.variants) == 1:
+            raise ValueError("an A/B test needs two or more variants (or none)")
+        if len({v.name for v in self.variants}) != len(self.variants):
+            raise ValueError("variant names must differ")
+        return self
+
+
 class Campaign(BaseModel):
-    """One unpaid-order recovery campaign."""
+    """What every campaign has: its coupon, the list that makes the coupon personal,
+    who sends and how it looks. Each flow's campaign adds its own timing."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: Slug
-    flow: Literal["unpaid_order"] = "unpaid_order"
+    flow: str
     enabled: bool = True
     offers: Annotated[list[str], Field(min_length=1)] = ["*"]
-    delay_minutes: int = DEFAULT_DELAY_MINUTES
     window_hours: Annotated[int, Field(ge=1, le=24 * 30)] = DEFAULT_WINDOW_HOURS
     coupon: Coupon
     list: Slug
-    template: Slug = "unpaid_order_coupon"
+    # The pay or restore link carries the code in this query parameter, so the
+    # customer never types it (the shop's checkout reads it).
+    coupon_param: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")] = "coupon"
+    # A contact gets at most one coupon per this many days, whatever the campaign.
+    coupon_cooldown_days: Annotated[int, Field(ge=0, le=365)] = DEFAULT_COOLDOWN_DAYS
+    template: Slug
     sender: Annotated[str, StringConstraints(max_length=320)] | None = None
     branding: Branding = Branding()
 
+    def covers(self, offer_id: str) -> bool:
+        return "*" in self.offers or offer_id in self.offers
+
+    @property
+    def window_seconds(self) -> int:
+        return self.window_hours * 3600
+
+    def describe(self) -> str:
+        """One line for `winback campaigns validate`."""
+        raise NotImplementedError
+
+
+class UnpaidOrderCampaign(Campaign):
+    """Unpaid-order recovery: a coupon email after the delay, valid for the window."""
+
+    flow: Literal["unpaid_order"] = "unpaid_order"
+    delay_minutes: int = DEFAULT_DELAY_MINUTES
+    template: Slug = "unpaid_order_coupon"
+
     @model_validator(mode="after")
-    def _delay_floor(self) -> Campaign:
+    def _delay_floor(self) -> UnpaidOrderCampaign:
         if self.delay_minutes < MIN_DELAY_MINUTES:
             raise ValueError(
                 f"delay_minutes is {self.delay_minutes}, but must be at least "
@@ -105,22 +173,82 @@ class Campaign(BaseModel):
             )
         return self
 
-    def covers(self, offer_id: str) -> bool:
-        return "*" in self.offers or offer_id in self.offers
-
     @property
     def delay_seconds(self) -> int:
         return self.delay_minutes * 60
 
-    @property
-    def window_seconds(self) -> int:
-        return self.window_hours * 3600
+    def describe(self) -> str:
+        return (
+            f"offers {', '.join(self.offers)}; after {self.delay_minutes} min, coupon {self.coupon.code} "
+            f"({self.coupon.describe()}) for {self.window_hours} h to list {self.list}"
+        )
+
+
+def _default_cart_steps() -> list[EmailStep]:
+    return [EmailStep(after_hours=hours) for hours in DEFAULT_CART_HOURS]
+
+
+class CartCampaign(Campaign):
+    """Abandoned-cart series: three emails after the checkout started (need help? /
+    your items are on hold / an offer valid `window_hours`, default 5)."""
+
+    flow: Literal["abandoned_cart"] = "abandoned_cart"
+    window_hours: Annotated[int, Field(ge=1, le=24 * 30)] = DEFAULT_CART_OFFER_HOURS
+    steps: Annotated[list[EmailStep], Field(min_length=3, max_length=3)] = Field(default_factory=_default_cart_steps)
+    template: Slug = "abandoned_cart"
+
+    @model_validator(mode="after")
+    def _in_order(self) -> CartCampaign:
+        hours = [step.after_hours for step in self.steps]
+        if hours != sorted(set(hours)):
+            raise ValueError(f"steps: after_hours must increase, got {hours}")
+        return self
+
+    def describe(self) -> str:
+        hours = " / ".join(f"{step.after_hours:g}" for step in self.steps)
+        return (
+            f"emails {hours} h after the checkout; the last offers {self.coupon.code} "
+            f"({self.coupon.describe()}) for {self.window_hours} h to list {self.list}"
+        )
+
+
+class PostPurchaseCampaign(Campaign):
+    """After "Order Paid": the confirmation (transactional), then for a first-time
+    buyer one second-purchase email with an incentive after `second_purchase`."""
+
+    flow: Literal["post_purchase"] = "post_purchase"
+    # Where the customer sees the order; {order_id} is filled in.
+    order_url: Annotated[
+        str, StringConstraints(max_length=2048, pattern=r"^https://[^\s\"'<>]*\{order_id\}[^\s\"'<>]*$")
+    ]
+    # The second-purchase email's button: the shop (it carries the coupon).
+    shop_url: HttpUrl
+    second_purchase: EmailStep = EmailStep(after_hours=DEFAULT_SECOND_PURCHASE_DAYS * 24)
+    window_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 7 * 24
+    template: Slug = "order_confirmation"
+    second_purchase_template: Slug = "second_purchase"
+
+    def describe(self) -> str:
+        return (
+            f"confirmation on every paid order; first-time buyers get {self.coupon.code} "
+            f"({self.coupon.describe()}) {self.second_purchase.after_hours:g} h later, for {self.window_hours} h"
+        )
+
+
+AnyCampaign = Annotated[UnpaidOrderCampaign | CartCampaign | PostPurchaseCampaign, Field(discriminator="flow")]
+_ONE = TypeAdapter(AnyCampaign)
+FLOWS = ("unpaid_order", "abandoned_cart", "post_purchase")
+
+
+def campaign_from(config: dict[str, Any]) -> Campaign:
+    """A stored campaign (its JSON) as the model of its flow."""
+    return _ONE.validate_python({"flow": "unpaid_order", **config})
 
 
 class CampaignFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     branding: dict[str, Any] = {}
-    campaigns: Annotated[list[Campaign], Field(min_length=1)]
+    campaigns: Annotated[list[AnyCampaign], Field(min_length=1)]
 
     @model_validator(mode="before")
     @classmethod
@@ -132,7 +260,9 @@ class CampaignFile(BaseModel):
         if not isinstance(shared, dict):
             return data
         campaigns = [
-            {**c, "branding": {**shared, **(c.get("branding") or {})}} if isinstance(c, dict) else c
+            {"flow": "unpaid_order", **c, "branding": {**shared, **(c.get("branding") or {})}}
+            if isinstance(c, dict)
+            else c
             for c in data["campaigns"]
         ]
         return {**data, "campaigns": campaigns}
@@ -153,10 +283,10 @@ def parse_campaigns(data: Any, source: str = "campaigns") -> list[Campaign]:
     if isinstance(data, list):
         data = {"campaigns": data}
     try:
-        return CampaignFile.model_validate(data).campaigns
+        return list[Campaign](CampaignFile.model_validate(data).campaigns)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
-        loc = list(first["loc"])
+        loc = [part for part in first["loc"] if part not in FLOWS]  # the union's tag says nothing
         where = ".".join(str(part) for part in loc)
         if len(loc) >= 2 and loc[0] == "campaigns" and isinstance(loc[1], int):
             campaigns = data.get("campaigns") if isinstance(data, dict) else None
@@ -187,9 +317,9 @@ def default_campaigns() -> list[Campaign]:
     return parse_campaigns(yaml.safe_load(text), "default campaigns")
 
 
-def choose_campaign(campaigns: list[Campaign], offer_id: str) -> Campaign | None:
-    """The enabled campaign for an offer: one that names it wins over a catch-all."""
-    enabled = [c for c in campaigns if c.enabled and c.flow == "unpaid_order"]
+def choose_campaign(campaigns: list[Campaign], offer_id: str, flow: str = "unpaid_order") -> Campaign | None:
+    """The enabled campaign of `flow` for an offer: one that names it wins over a catch-all."""
+    enabled = [c for c in campaigns if c.enabled and c.flow == flow]
     named = [c for c in enabled if offer_id in c.offers]
     if named:
         return named[0]

@@ -19,11 +19,8 @@ def _campaigns(args: argparse.Namespace) -> int:
         return 2
     if args.action == "validate":
         for campaign in campaigns:
-            print(
-                f"ok  {campaign.id}: offers {', '.join(campaign.offers)}; after {campaign.delay_minutes} min, "
-                f"coupon {campaign.coupon.code} ({campaign.coupon.describe()}) for {campaign.window_hours} h "
-                f"to list {campaign.list}{'' if campaign.enabled else ' [disabled]'}"
-            )
+            disabled = "" if campaign.enabled else " [disabled]"
+            print(f"ok  {campaign.id} ({campaign.flow}): {campaign.describe()}{disabled}")
         return 0
     # apply: write to the deployed stack's campaigns table (stack output CampaignsTableName)
     os.environ["CAMPAIGNS_TABLE"] = args.table

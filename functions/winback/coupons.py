@@ -8,18 +8,70 @@ the same answer, so the API does not tell a stranger which codes exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
 from winback import campaign_store, clock, journal
 from winback.campaigns import Campaign
-from winback.store import ListMember, Redemption
+from winback.store import CustomerRecord, ListMember, Redemption
 
 NOT_ELIGIBLE = "not_eligible"
 OFFER_NOT_COVERED = "offer_not_covered"
 ALREADY_USED = "already_used"
 OK = "ok"
+
+
+def _condition_failed(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def grant(contact_id: str, campaign: Campaign, send_id: str, now: datetime) -> bool:
+    """May this contact get a coupon now? At most one per cool-down (the campaign's
+    `coupon_cooldown_days`, default 30) whatever the campaign, so abandoning carts
+    again and again does not farm coupons. The same send asking again (a retried
+    task) gets the same answer."""
+    since = now - timedelta(days=campaign.coupon_cooldown_days)
+    try:
+        CustomerRecord(contact_id).update(
+            actions=[CustomerRecord.last_coupon_at.set(now), CustomerRecord.last_coupon_for.set(send_id)],
+            condition=CustomerRecord.last_coupon_at.does_not_exist()
+            | (CustomerRecord.last_coupon_at <= since)
+            | (CustomerRecord.last_coupon_for == send_id),
+        )
+    except UpdateError as error:
+        if _condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def join_list(campaign: Campaign, contact_id: str, source: str, now: datetime) -> None:
+    """Make the campaign's coupon work for this contact until the window ends;
+    `source` is what put them there (an order id, "cart#..." or "purchase#...")."""
+    ListMember(
+        campaign.list,
+        contact_id,
+        order_id=source,
+        campaign_id=campaign.id,
+        added_at=now,
+        expires_at=now + timedelta(seconds=campaign.window_seconds),
+    ).save()
+    journal.record("list.added", list=campaign.list, contact_id=contact_id, source=source)
+
+
+def leave_list(campaign: Campaign, contact_id: str, source: str) -> bool:
+    """Take the contact off the list if `source` put them there (another order of
+    theirs may have renewed the membership since)."""
+    try:
+        ListMember(campaign.list, contact_id).delete(condition=ListMember.order_id == source)
+    except DeleteError as error:
+        if _condition_failed(error):
+            return False
+        raise
+    journal.record("list.removed", list=campaign.list, contact_id=contact_id, source=source)
+    return True
 
 
 @dataclass(frozen=True)
@@ -29,6 +81,7 @@ class Answer:
     price: Decimal
     discount: Decimal = Decimal("0.00")
     coupon_name: str | None = None
+    free_shipping: bool = False
 
     @property
     def price_after(self) -> Decimal:
@@ -42,6 +95,7 @@ class Answer:
             "discount": str(self.discount),
             "price": str(self.price),
             "price_after_discount": str(self.price_after),
+            "free_shipping": self.free_shipping,
         }
 
 
@@ -76,7 +130,7 @@ def _evaluate(
     if used is not None and used.order_id != order_id:
         return Answer(False, ALREADY_USED, price), None
     discount = campaign.coupon.discount_on(price)
-    return Answer(True, OK, price, discount, campaign.coupon.name), campaign
+    return Answer(True, OK, price, discount, campaign.coupon.name, campaign.coupon.free_shipping), campaign
 
 
 def validate(code: str, contact_id: str, offer_id: str, price: Decimal) -> Answer:
@@ -97,7 +151,7 @@ def redeem(code: str, contact_id: str, offer_id: str, price: Decimal, order_id: 
                 condition=Redemption.redemption_id.does_not_exist() | (Redemption.order_id == order_id)
             )
         except PutError as error:
-            if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
+            if not _condition_failed(error):
                 raise
             answer = Answer(False, ALREADY_USED, price)
     journal.record(

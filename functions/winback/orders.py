@@ -14,8 +14,8 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from winback import campaign_store, flows, journal, rejects
-from winback.campaigns import choose_campaign
+from winback import campaign_store, carts, flows, journal, purchases, rejects
+from winback.campaigns import UnpaidOrderCampaign, choose_campaign
 from winback.events import (
     CheckoutStarted,
     Contact,
@@ -90,13 +90,17 @@ def _record_created(detail: OrderCreated, at: datetime) -> tuple[OrderRecord, bo
 
 def order_created(event: OrderEvent, detail: OrderCreated) -> None:
     save_contact(detail.contact, event.time)
+    # An order ends the contact's cart series: the unpaid-order flow takes over.
+    purchases.record_order(detail.contact.id, event.time)
+    if detail.cart_id:
+        carts.close(detail.cart_id, detail.order_id, event.time)
     order, first = _record_created(detail, event.time)
     if first:
         journal.record("order.seen", order_id=detail.order_id, offer_id=detail.offer_id)
     if order.status != "unpaid":
         return  # paid or cancelled before we heard it was created: nothing to recover
     campaign = choose_campaign(campaign_store.all_campaigns(), detail.offer_id)
-    if campaign is None:
+    if not isinstance(campaign, UnpaidOrderCampaign):
         return
     # Started again on a duplicate too: if the first delivery failed between the
     # write above and this call, the retry must still start the flow. Step Functions
@@ -138,10 +142,17 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
             actions=actions,
             condition=OrderRecord.status.does_not_exist() | (OrderRecord.status != "paid"),
         )
+        first = True
     except UpdateError as error:
-        if _condition_failed(error):
-            return  # already paid: a duplicate
-        raise
+        if not _condition_failed(error):
+            raise
+        first = False  # already paid: a duplicate, or a retry after a failure below
+        order = OrderRecord.get(detail.order_id, consistent_read=True)
+    # Both idempotent, so a retry finishes what a failed delivery started.
+    paid_orders = purchases.record_payment(detail.contact_id, detail.order_id, event.time)
+    purchases.start(order, paid_orders, event.time)
+    if not first:
+        return
     _end_waiting_flow(detail.order_id, "paid")
     if order.reminded_at is not None and order.reminded_at <= event.time:
         journal.record(
@@ -194,9 +205,8 @@ def apply(event: OrderEvent) -> None:
     elif isinstance(detail, ContactUpdated):
         save_contact(detail.contact, event.time)
     elif isinstance(detail, CheckoutStarted):
-        # Carts are captured by the abandoned-cart flow; until it lands the contact
-        # details are still worth keeping.
         save_contact(detail.contact, event.time)
+        carts.capture(detail, event.time)
 
 
 def ingest(body: str) -> str:

@@ -11,14 +11,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
-
-from winback import campaign_store, clock, journal
-from winback.campaigns import Campaign
-from winback.store import ContactRecord, ListMember, OrderRecord, SendRecord
+from winback import campaign_store, clock, coupons, journal, sending
+from winback.campaigns import UnpaidOrderCampaign
+from winback.store import ContactRecord, OrderRecord
 
 if TYPE_CHECKING:
-    from winback.mailer import Outgoing
     from winback.render import Rendered
 
 FLOW = "unpaid_order"
@@ -29,45 +26,32 @@ def _order(order_id: str) -> OrderRecord:
     return OrderRecord.get(order_id, consistent_read=True)
 
 
-def _contact(contact_id: str | None) -> ContactRecord | None:
-    if not contact_id:
-        return None
-    try:
-        return ContactRecord.get(contact_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+def _campaign(campaign_id: str) -> UnpaidOrderCampaign:
+    return campaign_store.get(campaign_id, UnpaidOrderCampaign)
+
+
+def _send_id(order_id: str) -> str:
+    return f"{FLOW}#{order_id}#coupon"
 
 
 def _end(execution: str, outcome: str, **fields: Any) -> dict[str, Any]:
     journal.record("flow.ended", flow=FLOW, execution=execution, outcome=outcome, **fields)
-    return {"coupon_offered": False, "outcome": outcome}
-
-
-def _leave_list(campaign: Campaign, contact_id: str, order_id: str) -> bool:
-    """Remove the contact from the coupon list if this order put them there
-    (another unpaid order of theirs may have renewed the membership since)."""
-    try:
-        ListMember(campaign.list, contact_id).delete(condition=ListMember.order_id == order_id)
-    except DeleteError as error:
-        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
-            return False
-        raise
-    journal.record("list.removed", list=campaign.list, contact_id=contact_id, order_id=order_id)
-    return True
+    return {"remind": False, "coupon_offered": False, "outcome": outcome}
 
 
 def offer_coupon_if_unpaid(order_id: str, campaign_id: str, execution: str) -> dict[str, Any]:
     """After the delay: still unpaid and allowed to email? Put the contact on the
-    campaign's coupon list until the end of the eligibility window."""
+    campaign's coupon list until the end of the eligibility window, unless they had
+    a coupon within the cool-down: then the reminder goes without one."""
     order = _order(order_id)
     if order.status != "unpaid":
         return _end(execution, OUTCOME_BY_STATUS.get(order.status or "", "unknown"), order_id=order_id)
-    campaign = campaign_store.get(campaign_id)
-    contact = _contact(order.contact_id)
+    campaign = _campaign(campaign_id)
+    person = sending.contact(order.contact_id)
     reason = None
-    if contact is None or not contact.email:
+    if person is None or not person.email:
         reason = "no_email"
-    elif not contact.marketing_consent:
+    elif not person.marketing_consent:
         reason = "no_consent"
     if reason:
         journal.record(
@@ -76,131 +60,78 @@ def offer_coupon_if_unpaid(order_id: str, campaign_id: str, execution: str) -> d
         return _end(execution, f"skipped_{reason}", order_id=order_id)
     assert order.contact_id is not None
     now = clock.now()
-    ListMember(
-        campaign.list,
-        order.contact_id,
-        order_id=order_id,
-        campaign_id=campaign.id,
-        added_at=now,
-        expires_at=now + timedelta(seconds=campaign.window_seconds),
-    ).save()
-    journal.record("list.added", list=campaign.list, contact_id=order.contact_id, order_id=order_id)
-    return {"coupon_offered": True, "outcome": None}
+    if not coupons.grant(order.contact_id, campaign, _send_id(order_id), now):
+        journal.record(
+            "coupon.skipped", contact_id=order.contact_id, campaign=campaign.id, reason="cooldown", order_id=order_id
+        )
+        return {"remind": True, "coupon_offered": False, "outcome": None}
+    coupons.join_list(campaign, order.contact_id, order_id, now)
+    return {"remind": True, "coupon_offered": True, "outcome": None}
 
 
-def coupon_email(order: OrderRecord, contact: ContactRecord, campaign: Campaign, sent_at: datetime) -> Rendered:
-    """The coupon email for this order, in the contact's locale and time zone (the
-    preview renders the same function on sample records)."""
-    # Jinja2, Babel and css-inline load here, on the one path that sends: cold start.
-    from winback import mailer
+def coupon_email(
+    order: OrderRecord,
+    person: ContactRecord,
+    campaign: UnpaidOrderCampaign,
+    sent_at: datetime,
+    with_coupon: bool = True,
+) -> Rendered:
+    """The reminder for this order, with its coupon unless the cool-down withheld it,
+    in the contact's locale and time zone (the preview renders the same function)."""
     from winback.i18n import resolve
-    from winback.render import render
 
     price = Decimal(order.total or "0")
-    discount = campaign.coupon.discount_on(price)
+    coupon = campaign.coupon
+    discount = coupon.discount_on(price) if with_coupon else Decimal("0.00")
+    code = coupon.code if with_coupon else None
     context = {
-        "first_name": contact.first_name or "",
         "currency": order.currency,
         "items": order.items or [],
-        "coupon_code": campaign.coupon.code,
-        "coupon_name": campaign.coupon.name_for(resolve(contact.locale)),
-        "percent_off": campaign.coupon.percent_off,
+        "coupon_code": code,
+        "coupon_name": coupon.name_for(resolve(person.locale)),
+        "percent_off": coupon.percent_off,
+        "free_shipping": coupon.free_shipping,
         "discount": discount,
         "price": price,
         "price_after": price - discount,
         "valid_hours": campaign.window_hours,
         "valid_until": sent_at + timedelta(hours=campaign.window_hours),
-        "pay_url": order.pay_url,
+        "pay_url": sending.with_coupon(order.pay_url or "", campaign, code),
         "order_id": order.order_id,
     }
-    return render(
-        campaign.template,
-        context,
-        locale=contact.locale,
-        timezone=contact.timezone or "UTC",
-        branding=campaign.branding,
-        unsubscribe_url=mailer.unsubscribe_placeholder(campaign.branding.reply_to or campaign.sender),
-    )
+    return sending.render_for(campaign, person, campaign.template, context)
 
 
-def coupon_message(campaign: Campaign, to: str, content: Rendered) -> Outgoing:
-    """The message as handed to SES: the campaign's sender (or the stack's) and the
-    branding's reply-to."""
-    from winback import mailer
-
-    headers = {"Reply-To": campaign.branding.reply_to} if campaign.branding.reply_to else {}
-    return mailer.Outgoing(campaign.sender or mailer.default_sender(), to, content, headers)
-
-
-def send_coupon_email(order_id: str, campaign_id: str, execution: str) -> dict[str, Any]:
-    """Send the coupon email once, and only while the order is still unpaid.
-
-    The send ledger row is claimed before SES is called: a retried task finds it and
-    sends nothing (at most once). If SES refuses the call the claim is released so
-    the retry can send.
-    """
+def send_coupon_email(order_id: str, campaign_id: str, execution: str, with_coupon: bool = True) -> dict[str, Any]:
+    """Send the reminder once, and only while the order is still unpaid."""
     order = _order(order_id)
-    campaign = campaign_store.get(campaign_id)
-    contact = _contact(order.contact_id)
+    campaign = _campaign(campaign_id)
+    person = sending.contact(order.contact_id)
     assert order.contact_id is not None
+    reason = None
     if order.status != "unpaid":
-        _leave_list(campaign, order.contact_id, order_id)
+        reason = order.status
+    elif person is None or not person.email or not person.marketing_consent:
+        reason = "no_consent"
+    if reason:
+        coupons.leave_list(campaign, order.contact_id, order_id)
         journal.record(
-            "email.skipped", contact_id=order.contact_id, campaign=campaign.id, reason=order.status, order_id=order_id
+            "email.skipped", contact_id=order.contact_id, campaign=campaign.id, reason=reason, order_id=order_id
         )
         return {"email_sent": False}
-    if contact is None or not contact.email or not contact.marketing_consent:
-        _leave_list(campaign, order.contact_id, order_id)
-        journal.record(
-            "email.skipped", contact_id=order.contact_id, campaign=campaign.id, reason="no_consent", order_id=order_id
-        )
-        return {"email_sent": False}
-    send_id = f"{FLOW}#{order_id}#coupon"
-    content = coupon_email(order, contact, campaign, clock.now())
-    claim = SendRecord(
-        send_id,
-        status="sending",
-        contact_id=order.contact_id,
-        campaign_id=campaign.id,
-        order_id=order_id,
+    assert person is not None
+    sent = sending.send_once(
+        _send_id(order_id),
+        person=person,
+        campaign=campaign,
         template=campaign.template,
-        coupon_code=campaign.coupon.code,
-        claimed_at=clock.now(),
-    )
-    try:
-        claim.save(condition=SendRecord.send_id.does_not_exist())
-    except PutError as error:
-        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
-            return {"email_sent": False, "duplicate": True}
-        raise
-    from winback import mailer
-
-    try:
-        message_id = mailer.send(coupon_message(campaign, contact.email, content))
-    except Exception:
-        claim.delete()
-        raise
-    sent_at = clock.now()
-    claim.update(
-        actions=[
-            SendRecord.status.set("sent"),
-            SendRecord.message_id.set(message_id),
-            SendRecord.sent_at.set(sent_at),
-            SendRecord.subject.set(content.subject),
-        ]
-    )
-    order.update(actions=[OrderRecord.reminded_at.set(sent_at), OrderRecord.reminded_by.set(campaign.id)])
-    journal.record(
-        "email.sent",
-        to=contact.email,
-        contact_id=order.contact_id,
-        campaign=campaign.id,
-        template=campaign.template,
-        subject=content.subject,
-        locale=contact.locale,
-        coupon_code=campaign.coupon.code,
+        content=coupon_email(order, person, campaign, clock.now(), with_coupon),
+        coupon_code=campaign.coupon.code if with_coupon else None,
         order_id=order_id,
     )
+    if not sent:
+        return {"email_sent": False, "duplicate": True}
+    order.update(actions=[OrderRecord.reminded_at.set(clock.now()), OrderRecord.reminded_by.set(campaign.id)])
     return {"email_sent": True}
 
 
@@ -208,9 +139,9 @@ def end_coupon_eligibility(order_id: str, campaign_id: str, execution: str) -> d
     """At the end of the window: take the contact off the list (the coupon stops
     working for them) and record how the flow ended."""
     order = _order(order_id)
-    campaign = campaign_store.get(campaign_id)
+    campaign = _campaign(campaign_id)
     if order.contact_id:
-        _leave_list(campaign, order.contact_id, order_id)
+        coupons.leave_list(campaign, order.contact_id, order_id)
     outcome = OUTCOME_BY_STATUS.get(order.status or "", "unknown")
     journal.record("flow.ended", flow=FLOW, execution=execution, outcome=outcome, order_id=order_id)
     return {"outcome": outcome}

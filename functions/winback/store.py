@@ -11,8 +11,11 @@ import os
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -25,6 +28,9 @@ TABLE_ENV = {
     "ListMember": ("LIST_MEMBERS_TABLE", "winback-list-members"),
     "SendRecord": ("SENDS_TABLE", "winback-sends"),
     "Redemption": ("REDEMPTIONS_TABLE", "winback-redemptions"),
+    "CartRecord": ("CARTS_TABLE", "winback-carts"),
+    "CustomerRecord": ("CUSTOMERS_TABLE", "winback-customers"),
+    "ProductRecord": ("PRODUCTS_TABLE", "winback-products"),
 }
 
 
@@ -124,6 +130,7 @@ class SendRecord(Model):
     template = UnicodeAttribute(null=True)
     subject = UnicodeAttribute(null=True)
     coupon_code = UnicodeAttribute(null=True)
+    variant = UnicodeAttribute(null=True)  # the A/B variant this contact got
     message_id = UnicodeAttribute(null=True)
     claimed_at = UTCDateTimeAttribute()
     sent_at = UTCDateTimeAttribute(null=True)
@@ -141,6 +148,72 @@ class Redemption(Model):
     redeemed_at = UTCDateTimeAttribute()
 
 
+class CartRecord(Model):
+    """A checkout the shopper started. The latest "Checkout Started" (by event time)
+    holds the items; an order for it closes it. Status: open -> ordered | bought."""
+
+    class Meta:
+        table_name = _table("CartRecord")
+
+    cart_id = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute()  # open | ordered | bought
+    contact_id = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
+    subtotal = UnicodeAttribute(null=True)
+    restore_url = UnicodeAttribute(null=True)
+    items = JSONAttribute(null=True)
+    started_at = UTCDateTimeAttribute(null=True)  # the first "Checkout Started"
+    updated_at = UTCDateTimeAttribute(null=True)  # the event time of the items held
+    closed_at = UTCDateTimeAttribute(null=True)
+    order_id = UnicodeAttribute(null=True)  # the order that closed it
+
+
+class CustomerRecord(Model):
+    """What a contact bought and when winback last gave them a coupon: the facts
+    every flow checks before an email (bought since? first purchase? cool-down?)."""
+
+    class Meta:
+        table_name = _table("CustomerRecord")
+
+    contact_id = UnicodeAttribute(hash_key=True)
+    paid_orders = UnicodeSetAttribute(null=True)  # a set, so a duplicate counts once
+    last_ordered_at = UTCDateTimeAttribute(null=True)
+    last_paid_at = UTCDateTimeAttribute(null=True)
+    last_coupon_at = UTCDateTimeAttribute(null=True)
+    last_coupon_for = UnicodeAttribute(null=True)  # the send that got it (a retry gets it again)
+
+
+class BestSellerIndex(GlobalSecondaryIndex["ProductRecord"]):
+    """Sparse: only best sellers carry `best_seller`, ranked by `best_seller_rank`."""
+
+    class Meta:
+        index_name = "best_seller-index"
+        projection = AllProjection()
+
+    best_seller = UnicodeAttribute(hash_key=True)
+    best_seller_rank = NumberAttribute(range_key=True)
+
+
+class ProductRecord(Model):
+    """The merchant's catalogue, loaded by `winback catalogue load`: what the
+    confirmation email recommends."""
+
+    class Meta:
+        table_name = _table("ProductRecord")
+
+    sku = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    price = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    url = UnicodeAttribute()
+    image_url = UnicodeAttribute(null=True)
+    complementary = ListAttribute(of=UnicodeAttribute, null=True)
+    best_seller = UnicodeAttribute(null=True)
+    best_seller_rank = NumberAttribute(null=True)
+    by_best_seller = BestSellerIndex()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     OrderRecord,
     ContactRecord,
@@ -148,4 +221,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ListMember,
     SendRecord,
     Redemption,
+    CartRecord,
+    CustomerRecord,
+    ProductRecord,
 )

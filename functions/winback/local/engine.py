@@ -19,11 +19,12 @@ import heapq
 import io
 import itertools
 import json
+import math
 import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -197,14 +198,17 @@ def install(
 ) -> Callable[[], None]:
     """Patch moto's engine onto `clock` and `routes`; returns the undo function.
     `on_end` hears how each execution ended."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded, ProgramError
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     originals = (
         WaitFunction._wait_interval,
+        Timestamp._get_wait_seconds,
         ExecutionWorker.start,
         ExecutionWorker._get_evaluation_entrypoint,
         retrier_decl.time,
@@ -237,6 +241,16 @@ def install(
         if wait_seconds > 0:
             clock.sleep(wait_seconds)
 
+    def seconds_until(self: Timestamp, env: Any) -> int:
+        """A Timestamp/TimestampPath Wait measured on the virtual clock (moto reads
+        the wall clock)."""
+        self.string.eval(env=env)
+        text = env.stack.pop()
+        moment = self._from_timestamp_string(timestamp=text)
+        if moment is None:
+            raise FailureEventException(self._create_failure_event(env, text))
+        return math.ceil((moment.replace(tzinfo=UTC) - clock.now()).total_seconds())
+
     def start(self: ExecutionWorker) -> None:
         def run() -> None:
             self._execution_logic()
@@ -259,6 +273,7 @@ def install(
         sleep = staticmethod(clock.sleep)
 
     WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
+    Timestamp._get_wait_seconds = seconds_until  # type: ignore[method-assign]
     ExecutionWorker.start = start  # type: ignore[method-assign]
     ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
     retrier_decl.time = _RetryTime  # type: ignore[assignment]
@@ -269,6 +284,7 @@ def install(
     def undo() -> None:
         (
             WaitFunction._wait_interval,  # type: ignore[method-assign]
+            Timestamp._get_wait_seconds,  # type: ignore[method-assign]
             ExecutionWorker.start,  # type: ignore[method-assign]
             ExecutionWorker._get_evaluation_entrypoint,  # type: ignore[method-assign]
             retrier_decl.time,  # type: ignore[assignment]

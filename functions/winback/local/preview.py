@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from winback import mailer
-from winback.campaigns import Campaign
+from winback.campaigns import Campaign, UnpaidOrderCampaign
 from winback.i18n import SUPPORTED
-from winback.recovery import coupon_email, coupon_message
+from winback.recovery import coupon_email
 from winback.render import Rendered
+from winback.sending import outgoing
 from winback.store import ContactRecord, OrderRecord
 
 # name, time zone, currency, order total, product: what a customer of each locale looks like
@@ -29,6 +30,8 @@ SENT_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def _unpaid_order_coupon(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+    if not isinstance(campaign, UnpaidOrderCampaign):
+        raise PreviewError(f"campaign {campaign.id} is a {campaign.flow} campaign")
     name, zone, currency, total, product = SAMPLES[locale]
     order = OrderRecord(
         "o-20260302-1042",
@@ -62,5 +65,5 @@ def preview(template: str, locale: str, campaign: Campaign, out: Path) -> tuple[
     out.mkdir(parents=True, exist_ok=True)
     html, eml = out / f"{template}.{locale}.html", out / f"{template}.{locale}.eml"
     html.write_text(content.html, encoding="utf-8")
-    eml.write_bytes(mailer.to_mime(coupon_message(campaign, to, content)))
+    eml.write_bytes(mailer.to_mime(outgoing(campaign, to, content)))
     return html, eml

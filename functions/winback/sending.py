@@ -1,0 +1,142 @@
+"""Sending one email of a flow: rendered for the contact, sent at most once, recorded.
+
+Every flow's email goes through `send_once`: the send ledger row is claimed before SES
+is called, so a retried task finds it and sends nothing (at most once; the README says
+why). If SES refuses the call the claim is released so the retry can send.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from winback import clock, journal
+from winback.campaigns import Campaign, EmailStep, Variant
+from winback.store import ContactRecord, SendRecord
+
+if TYPE_CHECKING:
+    from winback.mailer import Outgoing
+    from winback.render import Rendered
+
+
+def contact(contact_id: str | None) -> ContactRecord | None:
+    if not contact_id:
+        return None
+    try:
+        return ContactRecord.get(contact_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def variant_for(contact_id: str, campaign: Campaign, step: EmailStep) -> Variant | None:
+    """The A/B variant of `step` this contact gets: the same one every time, by
+    contact and campaign, and close to evenly split over many contacts."""
+    if not step.variants:
+        return None
+    digest = hashlib.sha256(f"{campaign.id}\x1f{contact_id}".encode()).digest()
+    return step.variants[int.from_bytes(digest[:8], "big") % len(step.variants)]
+
+
+def with_coupon(url: str, campaign: Campaign, code: str | None) -> str:
+    """The link with the coupon in the campaign's query parameter: the shop applies
+    it, the customer never types it."""
+    if not code:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != campaign.coupon_param]
+    query.append((campaign.coupon_param, code))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def render_for(
+    campaign: Campaign, person: ContactRecord, template: str, context: dict[str, Any], subject: str | None = None
+) -> Rendered:
+    """The campaign's email in the contact's locale and time zone, with its branding;
+    `subject` (an A/B variant's) replaces the template's."""
+    # Jinja2, Babel and css-inline load here, on the paths that send: cold start.
+    from winback import mailer
+    from winback.render import Rendered, render
+
+    content = render(
+        template,
+        {"first_name": person.first_name or "", **context},
+        locale=person.locale,
+        timezone=person.timezone or "UTC",
+        branding=campaign.branding,
+        unsubscribe_url=mailer.unsubscribe_placeholder(campaign.branding.reply_to or campaign.sender),
+    )
+    return Rendered(subject, content.html, content.text) if subject else content
+
+
+def outgoing(campaign: Campaign, to: str, content: Rendered) -> Outgoing:
+    """The message as handed to SES: the campaign's sender (or the stack's) and the
+    branding's reply-to."""
+    from winback import mailer
+
+    headers = {"Reply-To": campaign.branding.reply_to} if campaign.branding.reply_to else {}
+    return mailer.Outgoing(campaign.sender or mailer.default_sender(), to, content, headers)
+
+
+def send_once(
+    send_id: str,
+    *,
+    person: ContactRecord,
+    campaign: Campaign,
+    template: str,
+    content: Rendered,
+    coupon_code: str | None = None,
+    variant: str | None = None,
+    **fields: Any,
+) -> bool:
+    """Send unless this send_id was sent (or is being sent) already; True if sent.
+    `fields` (order_id, cart_id, step) go to the ledger's journal entry."""
+    from winback import mailer
+
+    assert person.email
+    claim = SendRecord(
+        send_id,
+        status="sending",
+        contact_id=person.contact_id,
+        campaign_id=campaign.id,
+        order_id=fields.get("order_id") or fields.get("cart_id"),
+        template=template,
+        coupon_code=coupon_code,
+        variant=variant,
+        claimed_at=clock.now(),
+    )
+    try:
+        claim.save(condition=SendRecord.send_id.does_not_exist())
+    except PutError as error:
+        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+            return False
+        raise
+    try:
+        message_id = mailer.send(outgoing(campaign, person.email, content))
+    except Exception:
+        claim.delete()
+        raise
+    claim.update(
+        actions=[
+            SendRecord.status.set("sent"),
+            SendRecord.message_id.set(message_id),
+            SendRecord.sent_at.set(clock.now()),
+            SendRecord.subject.set(content.subject),
+        ]
+    )
+    extra = {"variant": variant} if variant else {}
+    journal.record(
+        "email.sent",
+        to=person.email,
+        contact_id=person.contact_id,
+        campaign=campaign.id,
+        template=template,
+        subject=content.subject,
+        locale=person.locale,
+        coupon_code=coupon_code,
+        **extra,
+        **fields,
+    )
+    return True
