@@ -32,9 +32,11 @@ def order_created(
     cid: str = "c-42",
     total: str = "120.00",
     offer: str = "python-course",
+    cart_id: str | None = None,
     **contact_overrides: Any,
 ) -> dict[str, Any]:
     return {
+        **({"cart_id": cart_id} if cart_id else {}),
         "order_id": order_id,
         "offer_id": offer,
         "contact": contact(cid, **contact_overrides),

@@ -41,3 +41,22 @@ def test_the_put_events_sample_is_a_valid_order_created(stack: Harness) -> None:
     [entry] = json.loads((EVENTS / "put-events.order-created.json").read_text())
     assert stack.rt.put_events([stack.rt.envelope(entry["DetailType"], json.loads(entry["Detail"]))]) == 1
     assert stack.rt.rejected() == []
+
+
+def test_the_cart_and_purchase_samples_work_through_the_real_handlers() -> None:
+    from flows import checkout, shop
+
+    with shop() as stack:
+        stack.send("Checkout Started", checkout("cart-2001"))
+        assert stack.rt.invoke("SendCartReminderFunction", sample("SendCartReminderFunction")) == {
+            "go_on": True,
+            "offer": False,
+        }
+        assert stack.rt.invoke("EndCartSeriesFunction", sample("EndCartSeriesFunction")) == {"outcome": "completed"}
+        stack.rt.invoke("OrderEventsFunction", sample("OrderEventsFunction"))
+        stack.send("Order Paid", {"order_id": "o-1001", "contact_id": "c-42", "total": "120.00", "currency": "EUR"})
+        confirmation = stack.rt.invoke("SendOrderConfirmationFunction", sample("SendOrderConfirmationFunction"))
+        assert confirmation == {"outcome": None}
+        second = stack.rt.invoke("SendSecondPurchaseEmailFunction", sample("SendSecondPurchaseEmailFunction"))
+        assert second == {"outcome": "completed"}
+        assert [e["template"] for e in stack.entries("email.sent")][:2] == ["abandoned_cart", "order_confirmation"]

@@ -40,7 +40,7 @@ def capture(detail: CheckoutStarted, at: datetime) -> None:
         "currency": detail.currency,
         "subtotal": str(detail.subtotal),
         "restore_url": detail.restore_url,
-        "items": [item.model_dump(mode="json", exclude_none=True) for item in detail.items],
+        "items": [item.model_dump(mode="json") for item in detail.items],
         "updated_at": at,
     }
     try:

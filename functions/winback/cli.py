@@ -35,6 +35,28 @@ def _campaigns(args: argparse.Namespace) -> int:
     return 0
 
 
+def _catalogue(args: argparse.Namespace) -> int:
+    from winback.catalogue import CatalogueError, load_catalogue
+
+    try:
+        found = load_catalogue(args.file)
+    except CatalogueError as error:
+        print(f"winback catalogue: {error}", file=sys.stderr)
+        return 2
+    if args.action == "validate":
+        print(f"ok  {len(found.products)} products, {len(found.best_sellers)} best sellers")
+        return 0
+    os.environ["PRODUCTS_TABLE"] = args.table
+    if args.region:
+        os.environ["AWS_DEFAULT_REGION"] = args.region
+    from winback import catalogue
+    from winback.store import ProductRecord
+
+    ProductRecord.Meta.table_name = args.table
+    print(json.dumps({"loaded": catalogue.apply(found)}))
+    return 0
+
+
 def _preview(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -78,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     campaigns.add_argument("--table", help="the stack's CampaignsTableName output (apply)")
     campaigns.add_argument("--region", help="AWS region of the stack (apply)")
 
+    catalogue = commands.add_parser("catalogue", help="check or load the product catalogue")
+    catalogue.add_argument("action", choices=["validate", "load"])
+    catalogue.add_argument("file", help="catalogue YAML (see examples/catalogue.yaml)")
+    catalogue.add_argument("--table", help="the stack's ProductsTableName output (load)")
+    catalogue.add_argument("--region", help="AWS region of the stack (load)")
+
     args = parser.parse_args(argv)
     if args.command == "simulate":
         from winback.local.simulate import main as simulate_main
@@ -85,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         return simulate_main(args.scenario, args.out, args.progress)
     if args.command == "preview":
         return _preview(args)
+    if args.command == "catalogue":
+        if args.action == "load" and not args.table:
+            parser.error("catalogue load needs --table (the stack's ProductsTableName output)")
+        return _catalogue(args)
     if args.action == "apply" and not args.table:
         parser.error("campaigns apply needs --table (the stack's CampaignsTableName output)")
     return _campaigns(args)

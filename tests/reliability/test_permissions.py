@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import copy
 
+from flows import checkout, shop
 from stack_checks import missing_permissions
 
-from conftest import T0, Harness, at, order_created, order_paid
-from winback.campaigns import default_campaigns
+from conftest import Harness, at, order_created, order_paid
 from winback.local.meter import Meter
-from winback.local.runtime import LocalRuntime
 
 
 def _exercise(stack: Harness) -> None:
@@ -24,22 +23,28 @@ def _exercise(stack: Harness) -> None:
     stack.send("Order Paid", order_paid("o-2", "c-2"), when=at(minutes=5))  # stops the waiting flow
     stack.send("Order Cancelled", {"order_id": "o-3", "contact_id": "c-3"})
     stack.send("Order Created", {"order_id": "bad"})  # rejected to the dead-letter queue
+    stack.send("Checkout Started", checkout("cart-5", "c-5"))  # the whole cart series, with its offer
+    stack.send("Checkout Started", checkout("cart-6", "c-6"))  # ordered: the series ends early
+    stack.send("Order Created", order_created("o-6", "c-6", cart_id="cart-6"), when=at(minutes=20))
     stack.run_until(at(hours=1))
     code = "COMEBACK10"
     assert stack.validate(code, "c-1")["valid"]
     assert stack.redeem(code, "c-1", "o-1")["valid"]
     stack.send("Order Paid", order_paid("o-1", "c-1", coupon_code=code), when=at(hours=2))
-    stack.run_until(at(days=2))
+    stack.run_until(at(days=16))  # through the second-purchase email
 
 
 def test_every_call_a_function_makes_is_allowed_by_its_policy() -> None:
-    with LocalRuntime(T0, default_campaigns()) as runtime:
+    with shop() as stack:
+        runtime = stack.rt
         meter = Meter().attach(runtime)
         try:
-            _exercise(Harness(runtime))
+            _exercise(stack)
         finally:
             meter.detach()
-        assert len(Harness(runtime).emails()) == 1
+        templates = sorted({e["template"] for e in stack.entries("email.sent")})
+        assert templates == ["abandoned_cart", "order_confirmation", "second_purchase", "unpaid_order_coupon"]
+        assert set(meter.calls) >= set(runtime.stack.functions)  # every function ran
         assert missing_permissions(runtime.stack, runtime.physical, meter.targets) == []
         # The check itself: take a permission away and it is reported.
         broken = copy.deepcopy(runtime.stack)

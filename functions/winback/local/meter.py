@@ -28,6 +28,8 @@ def _target(params: Any) -> str:
         return ""
     if "TableName" in params:
         return str(params["TableName"]) + (f"/index/{params['IndexName']}" if params.get("IndexName") else "")
+    if isinstance(params.get("RequestItems"), dict) and params["RequestItems"]:  # BatchGetItem, BatchWriteItem
+        return str(next(iter(params["RequestItems"])))
     for key in ("QueueUrl", "stateMachineArn", "executionArn", "FromEmailAddress"):
         if key in params:
             return str(params[key])

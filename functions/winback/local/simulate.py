@@ -18,6 +18,7 @@ from typing import Annotated, Any, TextIO
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from winback import catalogue as products
 from winback import clock
 from winback.campaigns import Campaign, default_campaigns, load_campaigns, parse_campaigns
 from winback.local.runtime import LocalRuntime
@@ -50,6 +51,9 @@ class Scenario(BaseModel):
     start: AwareDatetime
     until: AwareDatetime
     campaigns: str | list[Any] | dict[str, Any] | None = None
+    # The product catalogue the confirmation email recommends from: a path relative
+    # to the scenario file, or inline; left out, no recommendations.
+    catalogue: str | dict[str, Any] | None = None
     events: list[ScenarioEvent] = []
     checks: list[Check] = []
 
@@ -86,6 +90,10 @@ def load(path: Path) -> tuple[Scenario, list[Campaign]]:
             campaigns = load_campaigns(path.parent / scenario.campaigns)
         else:
             campaigns = parse_campaigns(scenario.campaigns, f"{path}: campaigns")
+        if isinstance(scenario.catalogue, str):
+            scenario.catalogue = products.load_catalogue(path.parent / scenario.catalogue).model_dump(mode="json")
+        elif scenario.catalogue is not None:
+            products.parse_catalogue(scenario.catalogue, f"{path}: catalogue")
     except ValueError as error:
         raise ScenarioError(str(error)) from None
     return scenario, campaigns
@@ -99,8 +107,12 @@ class Simulation:
         self.delivered = 0
 
     def _emailed_code(self, runtime: LocalRuntime, contact_id: str) -> str | None:
-        sent = [e for e in runtime.timeline if e["type"] == "email.sent" and e["contact_id"] == contact_id]
-        return sent[-1].get("coupon_code") if sent else None
+        sent = [
+            e
+            for e in runtime.timeline
+            if e["type"] == "email.sent" and e["contact_id"] == contact_id and e.get("coupon_code")
+        ]
+        return sent[-1]["coupon_code"] if sent else None
 
     def _price(self, check: Check) -> Decimal:
         if check.price is not None:
@@ -167,6 +179,8 @@ class Simulation:
 
     def run(self, out: Path) -> dict[str, Any]:
         with LocalRuntime(self.scenario.start, self.campaigns) as runtime:
+            if isinstance(self.scenario.catalogue, dict):
+                products.apply(products.parse_catalogue(self.scenario.catalogue))
             self._schedule(runtime)
             steps = 20 if self.progress else 1
             span = self.scenario.until - self.scenario.start
@@ -218,6 +232,7 @@ def funnel(entries: list[dict[str, Any]], events_in: int, failed: int) -> dict[s
     for entry in entries:
         if entry["type"] == "order.recovered":
             revenue[entry["currency"]] += Decimal(entry["revenue"])
+    carts = [e for e in entries if e["type"] == "flow.ended" and e.get("flow") == "abandoned_cart"]
     return {
         "events_in": events_in,
         "events_rejected": kinds["event.rejected"],
@@ -231,7 +246,30 @@ def funnel(entries: list[dict[str, Any]], events_in: int, failed: int) -> dict[s
         "coupons_checked": kinds["coupon.checked"],
         "orders_recovered": kinds["order.recovered"],
         "revenue_recovered": {currency: str(amount) for currency, amount in sorted(revenue.items())},
+        "carts_abandoned": sum(1 for e in entries if e["type"] == "flow.started" and e.get("flow") == "abandoned_cart"),
+        "carts_recovered": sum(1 for e in carts if e["outcome"] in CART_WON and e.get("emails_sent", 1) > 0),
+        "variants": variants(entries),
     }
+
+
+CART_WON = ("bought", "ordered")
+
+
+def variants(entries: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per A/B variant ("campaign/variant"): contacts emailed and carts won back
+    after it, so the subjects can be compared."""
+    last_variant: dict[str, str] = {}
+    found: dict[str, dict[str, int]] = defaultdict(lambda: {"sent": 0, "converted": 0})
+    for entry in entries:
+        if entry["type"] == "email.sent" and entry.get("variant"):
+            key = f"{entry['campaign']}/{entry['variant']}"
+            found[key]["sent"] += 1
+            last_variant[str(entry.get("cart_id") or entry.get("order_id"))] = key
+        elif (
+            entry["type"] == "flow.ended" and entry.get("outcome") in CART_WON and entry.get("cart_id") in last_variant
+        ):
+            found[last_variant[entry["cart_id"]]]["converted"] += 1
+    return dict(sorted(found.items()))
 
 
 def main(scenario_path: str, out: str, progress: bool | None = None) -> int:
@@ -256,6 +294,7 @@ def summary(report: dict[str, Any], out: Path) -> str:
             f"flows started       {report['flows_started']} ({report['flows_still_waiting']} still waiting)",
             f"emails sent         {report['emails_sent']} (skipped: {skipped})",
             f"orders recovered    {report['orders_recovered']}",
+            f"carts               {report['carts_abandoned']} abandoned, {report['carts_recovered']} won back",
             f"revenue recovered   {revenue}",
             "",
             f"timeline  {out / 'timeline.jsonl'}",
