@@ -33,7 +33,7 @@ def test_the_documented_defaults_are_30_minutes_24_hours_and_one_restricted_coup
 
 def test_the_example_file_is_valid() -> None:
     ids = [c.id for c in load_campaigns(ROOT / "examples" / "campaigns.yaml")]
-    assert ids == ["python-course-launch", "everything-else"]
+    assert ids == ["python-course-launch", "everything-else", "abandoned-cart", "after-purchase"]
 
 
 def test_a_delay_under_10_minutes_is_refused_with_the_reason() -> None:

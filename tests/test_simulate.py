@@ -19,19 +19,27 @@ def test_the_demo_scenario_writes_timeline_outbox_and_report(tmp_path: Path, cap
     assert [e["at"] for e in timeline] == sorted(e["at"] for e in timeline)
     sent = [e for e in timeline if e["type"] == "email.sent"]
     emls = sorted((tmp_path / "outbox").glob("*.eml"))
-    assert len(emls) == len(sent) == 4
+    assert len(emls) == len(sent) == 12
     for entry in sent:
         message = email.message_from_bytes((tmp_path / entry["eml"]).read_bytes(), policy=email.policy.default)
         assert message["To"] == entry["to"] and message["Subject"] == entry["subject"]
         assert {p.get_content_type() for p in message.walk()} >= {"text/plain", "text/html"}
     checks = [(e["contact_id"], e["valid"]) for e in timeline if e["type"] == "coupon.checked"]
-    assert checks == [("c-42", True), ("c-43", False), ("c-42", False)]
+    assert checks == [("c-42", True), ("c-43", False), ("c-42", False), ("c-50", True)]
+    carts = [(e["contact_id"], e["step"], e.get("coupon_code")) for e in sent if e["template"] == "abandoned_cart"]
+    assert carts == [("c-50", 1, None), ("c-51", 1, None), ("c-50", 2, None), ("c-50", 3, "FREESHIP")]
+    assert sum(1 for e in sent if e["template"] == "order_confirmation") == 4  # one per paid order
     [rejected] = [e for e in timeline if e["type"] == "event.rejected"]
     assert rejected["event_id"] == "evt-bad-1" and "contact.email" in rejected["reason"]
 
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["orders_recovered"] == 1 and report["revenue_recovered"] == {"EUR": "29.00"}
-    assert report["emails_sent"] == 4 and report["emails_skipped"] == {"no_consent": 1}
+    assert report["emails_sent"] == 12 and report["emails_skipped"] == {"no_consent": 1}
+    assert report["carts_abandoned"] == 2 and report["carts_recovered"] == 1
+    assert report["variants"] == {
+        "abandoned-cart/question": {"sent": 1, "converted": 0},
+        "abandoned-cart/reminder": {"sent": 1, "converted": 1},
+    }
     out = capsys.readouterr().out
     assert "orders recovered    1" in out and "outbox" in out
 
@@ -63,6 +71,7 @@ def test_a_scenario_with_a_bad_campaign_exits_2(tmp_path: Path, capsys) -> None:
 def test_without_campaigns_the_documented_defaults_apply(tmp_path: Path) -> None:
     scenario = json.loads(DEMO.read_text())
     del scenario["campaigns"]
+    scenario["catalogue"] = str(ROOT / "examples" / "catalogue.yaml")  # an absolute path works too
     path = tmp_path / "s.json"
     path.write_text(json.dumps(scenario))
     assert main(["simulate", str(path), "--out", str(tmp_path / "out")]) == 0

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from winback import campaign_store, clock, coupons, flows, journal, sending
-from winback.campaigns import CartCampaign
+from winback.campaigns import CartCampaign, Coupon, Variant
 from winback.events import CheckoutStarted
-from winback.store import CartRecord, CustomerRecord
+from winback.store import CartRecord, ContactRecord, CustomerRecord
+
+if TYPE_CHECKING:
+    from winback.render import Rendered
 
 FLOW = "abandoned_cart"
 CART_FLOW_ENV = "CART_SERIES_STATE_MACHINE_ARN"
@@ -151,20 +154,7 @@ def remind(cart_id: str, campaign_id: str, execution: str, step: int) -> dict[st
                 "coupon.skipped", contact_id=cart.contact_id, campaign=campaign.id, reason="cooldown", cart_id=cart_id
             )
     variant = sending.variant_for(cart.contact_id, campaign, campaign.steps[step - 1])
-    context = {
-        "step": step,
-        "items": cart.items or [],
-        "currency": cart.currency,
-        "subtotal": Decimal(cart.subtotal or "0"),
-        "restore_url": sending.with_coupon(cart.restore_url or "", campaign, coupon.code if coupon else None),
-        "coupon": coupon.model_dump() if coupon else None,
-        "valid_hours": campaign.window_hours,
-        "valid_until": now + timedelta(hours=campaign.window_hours),
-        "hero_image": variant.hero_image if variant else None,
-    }
-    content = sending.render_for(
-        campaign, person, campaign.template, context, variant.subject_for(person.locale) if variant else None
-    )
+    content = cart_email(cart, person, campaign, step, coupon, variant, now)
     sending.send_once(
         send_id,
         person=person,
@@ -177,6 +167,31 @@ def remind(cart_id: str, campaign_id: str, execution: str, step: int) -> dict[st
         step=step,
     )
     return {"go_on": True, "offer": coupon is not None}
+
+
+def cart_email(
+    cart: CartRecord,
+    person: ContactRecord,
+    campaign: CartCampaign,
+    step: int,
+    coupon: Coupon | None,
+    variant: Variant | None,
+    now: datetime,
+) -> Rendered:
+    """Email `step` of the series for this cart as it is now (the preview renders the same)."""
+    context = {
+        "step": step,
+        "items": cart.items or [],
+        "currency": cart.currency,
+        "subtotal": Decimal(cart.subtotal or "0"),
+        "restore_url": sending.with_coupon(cart.restore_url or "", campaign, coupon.code if coupon else None),
+        "coupon": coupon.model_dump() if coupon else None,
+        "valid_hours": campaign.window_hours,
+        "valid_until": now + timedelta(hours=campaign.window_hours),
+        "hero_image": variant.hero_image if variant else None,
+    }
+    subject = variant.subject_for(person.locale) if variant else None
+    return sending.render_for(campaign, person, campaign.template, context, subject)
 
 
 def end_series(cart_id: str, campaign_id: str, execution: str) -> dict[str, Any]:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from winback import campaign_store, catalogue, clock, coupons, flows, journal, sending
 from winback.campaigns import PostPurchaseCampaign, choose_campaign
 from winback.errors import TransientError
-from winback.store import CustomerRecord, OrderRecord
+from winback.store import ContactRecord, CustomerRecord, OrderRecord
+
+if TYPE_CHECKING:
+    from winback.render import Rendered
 
 FLOW = "post_purchase"
 POST_PURCHASE_FLOW_ENV = "POST_PURCHASE_STATE_MACHINE_ARN"
@@ -91,18 +94,8 @@ def send_confirmation(order_id: str, campaign_id: str, execution: str, first_pur
         journal.record("email.skipped", contact_id=order.contact_id, campaign=campaign.id, reason="no_email")
         return _end(execution, order_id, "skipped_no_email")
     items = order.items or []
-    complementary, best_sellers = catalogue.recommendations([item["sku"] for item in items])
-    context = {
-        "order_id": order_id,
-        "items": items,
-        "currency": order.currency,
-        "total": Decimal(order.paid_total or order.total or "0"),
-        "order_url": campaign.order_url.replace("{order_id}", order_id),
-        "complementary": complementary,
-        "best_sellers": best_sellers,
-        "email": person.email,
-    }
-    content = sending.render_for(campaign, person, campaign.template, context)
+    recommended = catalogue.recommendations([item["sku"] for item in items])
+    content = confirmation_email(order, person, campaign, *recommended)
     sending.send_once(
         f"{FLOW}#{order_id}#confirmation",
         person=person,
@@ -114,6 +107,27 @@ def send_confirmation(order_id: str, campaign_id: str, execution: str, first_pur
     if not first_purchase:
         return _end(execution, order_id, "completed")  # only first-time buyers get the second-purchase email
     return {"outcome": None}
+
+
+def confirmation_email(
+    order: OrderRecord,
+    person: ContactRecord,
+    campaign: PostPurchaseCampaign,
+    complementary: list[dict[str, Any]],
+    best_sellers: list[dict[str, Any]],
+) -> Rendered:
+    """The order confirmation (the preview renders the same)."""
+    context = {
+        "order_id": order.order_id,
+        "items": order.items or [],
+        "currency": order.currency,
+        "total": Decimal(order.paid_total or order.total or "0"),
+        "order_url": campaign.order_url.replace("{order_id}", order.order_id),
+        "complementary": complementary,
+        "best_sellers": best_sellers,
+        "email": person.email,
+    }
+    return sending.render_for(campaign, person, campaign.template, context)
 
 
 def send_second_purchase(order_id: str, campaign_id: str, execution: str, first_purchase: bool) -> dict[str, Any]:

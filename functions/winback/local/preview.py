@@ -9,15 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
 
 from winback import mailer
-from winback.campaigns import Campaign, UnpaidOrderCampaign
+from winback.campaigns import Campaign, CartCampaign, PostPurchaseCampaign, UnpaidOrderCampaign, default_campaigns
+from winback.carts import cart_email
 from winback.i18n import SUPPORTED
+from winback.purchases import confirmation_email
 from winback.recovery import coupon_email
 from winback.render import Rendered
 from winback.sending import outgoing
-from winback.store import ContactRecord, OrderRecord
+from winback.store import CartRecord, ContactRecord, OrderRecord
+
+C = TypeVar("C", bound=Campaign)
 
 # name, time zone, currency, order total, product: what a customer of each locale looks like
 SAMPLES = {
@@ -47,8 +53,79 @@ def _unpaid_order_coupon(locale: str, campaign: Campaign) -> tuple[str, Rendered
     return "customer@example.com", coupon_email(order, contact, campaign, SENT_AT)
 
 
+def _of_flow(kind: type[C], campaign: Campaign) -> C:
+    """The campaign if it is of this flow, else the default one in its branding."""
+    if isinstance(campaign, kind):
+        return campaign
+    default = next(c for c in default_campaigns() if isinstance(c, kind))
+    return default.model_copy(update={"branding": campaign.branding, "sender": campaign.sender})
+
+
+def _person(locale: str) -> ContactRecord:
+    name, zone, *_ = SAMPLES[locale]
+    return ContactRecord("c-sample", email="customer@example.com", first_name=name, locale=locale, timezone=zone)
+
+
+def _items(locale: str) -> list[dict[str, Any]]:
+    _, _, _, total, product = SAMPLES[locale]
+    return [
+        {
+            "sku": "sample",
+            "name": product,
+            "unit_price": total,
+            "quantity": 1,
+            "description": "12 lessons, 40 exercises, a certificate.",
+            "image_url": "https://shop.example.com/static/sample.png",
+            "url": None,
+        },
+        {
+            "sku": "mug",
+            "name": "Mug",
+            "unit_price": "15.00",
+            "quantity": 2,
+            "description": None,
+            "image_url": None,
+            "url": None,
+        },
+    ]
+
+
+def _abandoned_cart(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+    cart_campaign = _of_flow(CartCampaign, campaign)
+    currency = SAMPLES[locale][2]
+    cart = CartRecord(
+        "cart-sample",
+        status="open",
+        currency=currency,
+        subtotal=str(sum(Decimal(i["unit_price"]) * i["quantity"] for i in _items(locale))),
+        restore_url="https://shop.example.com/cart/cart-sample",
+        items=_items(locale),
+    )
+    step = len(cart_campaign.steps)  # the richest: items and the offer
+    return "customer@example.com", cart_email(
+        cart, _person(locale), cart_campaign, step, cart_campaign.coupon, None, SENT_AT
+    )
+
+
+def _order_confirmation(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+    post = _of_flow(PostPurchaseCampaign, campaign)
+    currency = SAMPLES[locale][2]
+    order = OrderRecord("o-20260302-1042", currency=currency, total=SAMPLES[locale][3], items=_items(locale)[:1])
+    product = {
+        "name": "SQL 101",
+        "description": "Query any database with confidence.",
+        "price": "49.00",
+        "currency": "EUR",
+        "url": "https://shop.example.com/courses/sql-101",
+        "image_url": None,
+    }
+    return "customer@example.com", confirmation_email(order, _person(locale), post, [product], [product])
+
+
 PREVIEWS: dict[str, Callable[[str, Campaign], tuple[str, Rendered]]] = {
     "unpaid_order_coupon": _unpaid_order_coupon,
+    "abandoned_cart": _abandoned_cart,
+    "order_confirmation": _order_confirmation,
 }
 
 
