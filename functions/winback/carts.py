@@ -17,17 +17,13 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from winback import campaign_store, clock, coupons, flows, journal, sending
 from winback.campaigns import CartCampaign, Coupon, Variant
 from winback.events import CheckoutStarted
-from winback.store import CartRecord, ContactRecord, CustomerRecord
+from winback.store import CartRecord, ContactRecord, CustomerRecord, condition_failed
 
 if TYPE_CHECKING:
     from winback.render import Rendered
 
 FLOW = "abandoned_cart"
 CART_FLOW_ENV = "CART_SERIES_STATE_MACHINE_ARN"
-
-
-def _condition_failed(error: Exception) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def _campaign_for_carts() -> CartCampaign | None:
@@ -52,7 +48,7 @@ def capture(detail: CheckoutStarted, at: datetime) -> None:
         )
         first = True
     except PutError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         first = False
         try:
@@ -61,7 +57,7 @@ def capture(detail: CheckoutStarted, at: datetime) -> None:
                 condition=(CartRecord.status == "open") & (CartRecord.updated_at <= at),
             )
         except UpdateError as update_error:
-            if not _condition_failed(update_error):
+            if not condition_failed(update_error):
                 raise
             return  # ordered already, or an older checkout arriving late
     campaign = _campaign_for_carts()
@@ -92,7 +88,7 @@ def close(cart_id: str, order_id: str, at: datetime) -> None:
             condition=CartRecord.status.does_not_exist() | (CartRecord.status == "open"),
         )
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
 
 
@@ -134,8 +130,7 @@ def remind(cart_id: str, campaign_id: str, execution: str, step: int) -> dict[st
         return _end(execution, cart_id, outcome, emails_sent=step - 1)
     campaign = campaign_store.get(campaign_id, CartCampaign)
     person = sending.contact(cart.contact_id)
-    reason = "no_email" if person is None or not person.email else None
-    reason = reason or (None if person and person.marketing_consent else "no_consent")
+    reason = sending.cannot_email(person)
     if reason:
         journal.record(
             "email.skipped", contact_id=cart.contact_id, campaign=campaign.id, reason=reason, cart_id=cart_id

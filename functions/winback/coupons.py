@@ -15,16 +15,12 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
 from winback import campaign_store, clock, journal
 from winback.campaigns import Campaign
-from winback.store import CustomerRecord, ListMember, Redemption
+from winback.store import CustomerRecord, ListMember, Redemption, condition_failed
 
 NOT_ELIGIBLE = "not_eligible"
 OFFER_NOT_COVERED = "offer_not_covered"
 ALREADY_USED = "already_used"
 OK = "ok"
-
-
-def _condition_failed(error: Exception) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def grant(contact_id: str, campaign: Campaign, send_id: str, now: datetime) -> bool:
@@ -41,7 +37,7 @@ def grant(contact_id: str, campaign: Campaign, send_id: str, now: datetime) -> b
             | (CustomerRecord.last_coupon_for == send_id),
         )
     except UpdateError as error:
-        if _condition_failed(error):
+        if condition_failed(error):
             return False
         raise
     return True
@@ -67,7 +63,7 @@ def leave_list(campaign: Campaign, contact_id: str, source: str) -> bool:
     try:
         ListMember(campaign.list, contact_id).delete(condition=ListMember.order_id == source)
     except DeleteError as error:
-        if _condition_failed(error):
+        if condition_failed(error):
             return False
         raise
     journal.record("list.removed", list=campaign.list, contact_id=contact_id, source=source)
@@ -151,7 +147,7 @@ def redeem(code: str, contact_id: str, offer_id: str, price: Decimal, order_id: 
                 condition=Redemption.redemption_id.does_not_exist() | (Redemption.order_id == order_id)
             )
         except PutError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
             answer = Answer(False, ALREADY_USED, price)
     journal.record(

@@ -27,14 +27,10 @@ from winback.events import (
     OrderPaid,
     parse_event,
 )
-from winback.store import ContactRecord, OrderRecord
+from winback.store import ContactRecord, OrderRecord, condition_failed
 
 UNPAID_FLOW_ENV = "UNPAID_ORDER_STATE_MACHINE_ARN"
 FIRST_WAIT = "WaitBeforeReminder"  # the state in infra/statemachines/unpaid_order_recovery.asl.json
-
-
-def _condition_failed(error: PutError | UpdateError) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def save_contact(contact: Contact, at: datetime) -> None:
@@ -52,7 +48,7 @@ def save_contact(contact: Contact, at: datetime) -> None:
     try:
         record.save(condition=ContactRecord.updated_at.does_not_exist() | (ContactRecord.updated_at <= at))
     except PutError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
 
 
@@ -73,7 +69,7 @@ def _record_created(detail: OrderCreated, at: datetime) -> tuple[OrderRecord, bo
         order.save(condition=OrderRecord.order_id.does_not_exist())
         return order, True
     except PutError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
     order = OrderRecord(detail.order_id)
     try:  # paid or cancelled arrived first: fill in the details, keep the status
@@ -83,7 +79,7 @@ def _record_created(detail: OrderCreated, at: datetime) -> tuple[OrderRecord, bo
         )
         return order, True
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
     return OrderRecord.get(detail.order_id, consistent_read=True), False  # a duplicate
 
@@ -144,7 +140,7 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
         )
         first = True
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         first = False  # already paid: a duplicate, or a retry after a failure below
         order = OrderRecord.get(detail.order_id, consistent_read=True)
@@ -187,7 +183,7 @@ def order_cancelled(event: OrderEvent, detail: OrderCancelled) -> None:
             condition=OrderRecord.status.does_not_exist() | (OrderRecord.status == "unpaid"),
         )
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         return
     _end_waiting_flow(detail.order_id, "cancelled")

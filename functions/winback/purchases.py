@@ -16,7 +16,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from winback import campaign_store, catalogue, clock, coupons, flows, journal, sending
 from winback.campaigns import PostPurchaseCampaign, choose_campaign
 from winback.errors import TransientError
-from winback.store import ContactRecord, CustomerRecord, OrderRecord
+from winback.store import ContactRecord, CustomerRecord, OrderRecord, condition_failed
 
 if TYPE_CHECKING:
     from winback.render import Rendered
@@ -29,10 +29,6 @@ class OrderNotYetKnown(TransientError):
     """ "Order Paid" came before "Order Created": the confirmation waits for the items."""
 
 
-def _condition_failed(error: Exception) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
 def record_order(contact_id: str, at: datetime) -> None:
     """The contact placed an order at `at` (a cart series then stops)."""
     try:
@@ -41,7 +37,7 @@ def record_order(contact_id: str, at: datetime) -> None:
             condition=CustomerRecord.last_ordered_at.does_not_exist() | (CustomerRecord.last_ordered_at <= at),
         )
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
 
 
@@ -55,7 +51,7 @@ def record_payment(contact_id: str, order_id: str, at: datetime) -> int:
             condition=CustomerRecord.last_paid_at.does_not_exist() | (CustomerRecord.last_paid_at <= at),
         )
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         customer.update(actions=[CustomerRecord.paid_orders.add({order_id})])  # an older payment, late
     return len(customer.paid_orders or ())
@@ -90,9 +86,10 @@ def send_confirmation(order_id: str, campaign_id: str, execution: str, first_pur
         raise OrderNotYetKnown(f"order {order_id} is paid but its details have not arrived yet")
     campaign = campaign_store.get(campaign_id, PostPurchaseCampaign)
     person = sending.contact(order.contact_id)
-    if person is None or not person.email:
+    if sending.cannot_email(person, marketing=False):  # transactional: an address is enough
         journal.record("email.skipped", contact_id=order.contact_id, campaign=campaign.id, reason="no_email")
         return _end(execution, order_id, "skipped_no_email")
+    assert person is not None
     items = order.items or []
     recommended = catalogue.recommendations([item["sku"] for item in items])
     content = confirmation_email(order, person, campaign, *recommended)
@@ -144,8 +141,7 @@ def send_second_purchase(order_id: str, campaign_id: str, execution: str, first_
     if bought_again:
         return _end(execution, order_id, "bought_again")
     person = sending.contact(contact_id)
-    reason = "no_email" if person is None or not person.email else None
-    reason = reason or (None if person and person.marketing_consent else "no_consent")
+    reason = sending.cannot_email(person)
     if reason:
         journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason=reason, order_id=order_id)
         return _end(execution, order_id, f"skipped_{reason}")

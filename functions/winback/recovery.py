@@ -48,11 +48,7 @@ def offer_coupon_if_unpaid(order_id: str, campaign_id: str, execution: str) -> d
         return _end(execution, OUTCOME_BY_STATUS.get(order.status or "", "unknown"), order_id=order_id)
     campaign = _campaign(campaign_id)
     person = sending.contact(order.contact_id)
-    reason = None
-    if person is None or not person.email:
-        reason = "no_email"
-    elif not person.marketing_consent:
-        reason = "no_consent"
+    reason = sending.cannot_email(person)
     if reason:
         journal.record(
             "email.skipped", contact_id=order.contact_id, campaign=campaign.id, reason=reason, order_id=order_id
@@ -108,11 +104,7 @@ def send_coupon_email(order_id: str, campaign_id: str, execution: str, with_coup
     campaign = _campaign(campaign_id)
     person = sending.contact(order.contact_id)
     assert order.contact_id is not None
-    reason = None
-    if order.status != "unpaid":
-        reason = order.status
-    elif person is None or not person.email or not person.marketing_consent:
-        reason = "no_consent"
+    reason = order.status if order.status != "unpaid" else sending.cannot_email(person)
     if reason:
         coupons.leave_list(campaign, order.contact_id, order_id)
         journal.record(

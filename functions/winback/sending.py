@@ -15,7 +15,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from winback import clock, journal
 from winback.campaigns import Campaign, EmailStep, Variant
-from winback.store import ContactRecord, SendRecord
+from winback.store import ContactRecord, SendRecord, condition_failed
 
 if TYPE_CHECKING:
     from winback.mailer import Outgoing
@@ -29,6 +29,16 @@ def contact(contact_id: str | None) -> ContactRecord | None:
         return ContactRecord.get(contact_id, consistent_read=True)
     except DoesNotExist:
         return None
+
+
+def cannot_email(person: ContactRecord | None, marketing: bool = True) -> str | None:
+    """Why this contact may not get the email (no_email, no_consent), or None.
+    Marketing email needs consent; a transactional one only an address."""
+    if person is None or not person.email:
+        return "no_email"
+    if marketing and not person.marketing_consent:
+        return "no_consent"
+    return None
 
 
 def variant_for(contact_id: str, campaign: Campaign, step: EmailStep) -> Variant | None:
@@ -110,7 +120,7 @@ def send_once(
     try:
         claim.save(condition=SendRecord.send_id.does_not_exist())
     except PutError as error:
-        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise
     try:

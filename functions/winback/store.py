@@ -34,6 +34,11 @@ TABLE_ENV = {
 }
 
 
+def condition_failed(error: Exception) -> bool:
+    """A conditional write that lost: the expected answer to a duplicate or a race."""
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
 def _table(model: str) -> str:
     env, default = TABLE_ENV[model]
     return os.environ.get(env, default)
