@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench screenshots clean
+.PHONY: demo test lint typecheck unit bench reliability screenshots clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ typecheck: $(STAMP)
 
 unit: $(STAMP) $(SAM_STAMP)
 	$(BIN)/pytest
+
+# The reliability report: a 10,000-event storm and two fault runs (about 10 minutes).
+reliability: $(STAMP)
+	$(BIN)/winback reliability
 
 bench: $(STAMP)
 	$(BIN)/python bench/cold_start.py

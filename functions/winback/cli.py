@@ -106,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     catalogue.add_argument("--table", help="the stack's ProductsTableName output (load)")
     catalogue.add_argument("--region", help="AWS region of the stack (load)")
 
+    reliability = commands.add_parser("reliability", help="event storms and injected faults: prints one table")
+    reliability.add_argument("--storm-events", type=int, default=10_000, help="events in the storm (default 10000)")
+    reliability.add_argument("--fault-events", type=int, default=2_000, help="events in each fault run (default 2000)")
+
     args = parser.parse_args(argv)
     if args.command == "simulate":
         from winback.local.simulate import main as simulate_main
@@ -113,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         return simulate_main(args.scenario, args.out, args.progress)
     if args.command == "preview":
         return _preview(args)
+    if args.command == "reliability":
+        from winback.local.reliability import main as reliability_main
+
+        return reliability_main(args.storm_events, args.fault_events)
     if args.command == "catalogue":
         if args.action == "load" and not args.table:
             parser.error("catalogue load needs --table (the stack's ProductsTableName output)")

@@ -11,6 +11,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from botocore.exceptions import ClientError
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from winback import clock, journal
@@ -81,12 +82,17 @@ def render_for(
     return Rendered(subject, content.html, content.text) if subject else content
 
 
-def outgoing(campaign: Campaign, to: str, content: Rendered) -> Outgoing:
-    """The message as handed to SES: the campaign's sender (or the stack's) and the
-    branding's reply-to."""
+SEND_HEADER = "X-Winback-Send"  # the ledger's send id: which flow step sent this message
+
+
+def outgoing(campaign: Campaign, to: str, content: Rendered, send_id: str | None = None) -> Outgoing:
+    """The message as handed to SES: the campaign's sender (or the stack's), the
+    branding's reply-to, and the send id (no personal data in it)."""
     from winback import mailer
 
     headers = {"Reply-To": campaign.branding.reply_to} if campaign.branding.reply_to else {}
+    if send_id:
+        headers[SEND_HEADER] = send_id
     return mailer.Outgoing(campaign.sender or mailer.default_sender(), to, content, headers)
 
 
@@ -124,8 +130,12 @@ def send_once(
             return False
         raise
     try:
-        message_id = mailer.send(outgoing(campaign, person.email, content))
-    except Exception:
+        message_id = mailer.send(outgoing(campaign, person.email, content, send_id))
+    except ClientError:
+        # SES answered with an error (throttled, refused): nothing was sent, so the
+        # claim is released and the retry sends. Any other failure (a lost response,
+        # a timeout) may come after SES accepted the message: the claim stays and
+        # the retry sends nothing (at most once).
         claim.delete()
         raise
     claim.update(

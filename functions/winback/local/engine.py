@@ -153,6 +153,7 @@ class LambdaRoutes:
     def __init__(self) -> None:
         self.routes: dict[str, FunctionRoute] = {}
         self.invocations = 0
+        self.failed = 0  # invocations that raised: Step Functions or SQS runs them again
 
     def add(self, function_name: str, handler: FunctionRoute) -> None:
         self.routes[function_name] = handler
@@ -169,8 +170,11 @@ class LambdaRoutes:
         parsed: dict[str, Any] = {"StatusCode": 200}
         try:
             result = handler(payload)
-        except Exception as error:  # what Lambda returns for an unhandled exception
-            result = {"errorType": type(error).__name__, "errorMessage": str(error)}
+        except BaseException as error:  # what Lambda returns for an unhandled exception, or a crash
+            if isinstance(error, (KeyboardInterrupt, SystemExit)):
+                raise
+            self.failed += 1
+            result = {"errorType": getattr(error, "error_type", type(error).__name__), "errorMessage": str(error)}
             parsed["FunctionError"] = "Unhandled"
         data = json.dumps(result, default=str).encode()
         parsed["Payload"] = _Body(data)

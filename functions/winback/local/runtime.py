@@ -83,6 +83,8 @@ class LocalRuntime:
         self._undo: list[Callable[[], None]] = []
         self._clients: dict[str, Any] = {}
         self.ended: list[engine.Ended] = []  # every execution that ended, as it ended
+        self.events_done = 0  # queue messages the ingestion function finished (applied or rejected)
+        self.ingestion_failures = 0  # queue messages it failed: received again
 
     def _client(self, service: str) -> Any:
         """One client per service for the run (creating one costs milliseconds)."""
@@ -314,6 +316,8 @@ class LocalRuntime:
                 failed = {m["MessageId"] for m in messages}  # the whole batch failed
             done = [m for m in messages if m["MessageId"] not in failed]
             again = [m for m in messages if m["MessageId"] in failed]
+            self.events_done += len(done)
+            self.ingestion_failures += len(again)
             if done:
                 sqs.delete_message_batch(
                     QueueUrl=url,
