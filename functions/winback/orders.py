@@ -14,7 +14,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from winback import campaign_store, carts, flows, journal, purchases, rejects
+from winback import campaign_store, carts, coupons, flows, journal, purchases, rejects
 from winback.campaigns import UnpaidOrderCampaign, choose_campaign
 from winback.events import (
     CheckoutStarted,
@@ -149,7 +149,8 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
     purchases.start(order, paid_orders, event.time)
     if not first:
         return
-    _end_waiting_flow(detail.order_id, "paid")
+    if not _end_waiting_flow(detail.order_id, "paid"):
+        _end_coupon_now(order)
     if order.reminded_at is not None and order.reminded_at <= event.time:
         journal.record(
             "order.recovered",
@@ -162,14 +163,23 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
         )
 
 
-def _end_waiting_flow(order_id: str, outcome: str) -> None:
+def _end_waiting_flow(order_id: str, outcome: str) -> bool:
     """Paid or cancelled while the flow still waits out its delay: nothing was offered,
-    so stop it now (one state transition instead of four)."""
+    so stop it now (one state transition instead of four). True if stopped."""
     stopped = flows.stop_if_still_in(
         UNPAID_FLOW_ENV, "order", order_id, FIRST_WAIT, f"order {outcome} before the reminder"
     )
     if stopped:
         journal.record("flow.ended", flow="unpaid_order", execution=stopped, outcome=outcome, order_id=order_id)
+    return stopped is not None
+
+
+def _end_coupon_now(order: OrderRecord) -> None:
+    """Paid after the flow offered the coupon (or while it was offering it): the coupon
+    list keeps nobody for an order that is paid, not even until the window ends."""
+    campaign = choose_campaign(campaign_store.all_campaigns(), order.offer_id) if order.offer_id else None
+    if isinstance(campaign, UnpaidOrderCampaign) and order.contact_id:
+        coupons.leave_list(campaign, order.contact_id, order.order_id)
 
 
 def order_cancelled(event: OrderEvent, detail: OrderCancelled) -> None:
