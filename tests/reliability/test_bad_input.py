@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from flows import checkout
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,10 +56,31 @@ PATHS = [
 ]
 
 
+# The same for a Checkout Started (the cart series reads these).
+CART_PATHS = [
+    ("cart_id",),
+    ("subtotal",),
+    ("restore_url",),
+    ("currency",),
+    ("items",),
+    ("contact",),
+    ("contact", "email"),
+    ("contact", "locale"),
+    ("items", 0, "sku"),
+    ("items", 0, "name"),
+    ("items", 0, "unit_price"),
+    ("items", 0, "quantity"),
+    ("items", 0, "description"),
+    ("items", 0, "image_url"),
+]
+
+
 @st.composite
-def mutated_detail(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[Any, ...], str, Any]:
-    detail = copy.deepcopy(order_created("o-bad", "c-bad"))
-    path = draw(st.sampled_from(PATHS))
+def mutated_detail(
+    draw: st.DrawFn, base: dict[str, Any] | None = None, paths: list[tuple[Any, ...]] = PATHS
+) -> tuple[dict[str, Any], tuple[Any, ...], str, Any]:
+    detail = copy.deepcopy(base or order_created("o-bad", "c-bad"))
+    path = draw(st.sampled_from(paths))
     kind = draw(st.sampled_from(["replace", "delete", "extra"]))
     value = draw(NASTY_VALUES)
     parent: Any = detail
@@ -73,8 +95,15 @@ def mutated_detail(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[Any, ...], st
     return detail, path, kind, value
 
 
-OPTIONAL = {("contact", "first_name"), ("contact", "locale"), ("contact", "timezone"), ("contact", "marketing_consent")}
-MONEY = {("total",), ("items", 0, "unit_price")}
+OPTIONAL = {
+    ("contact", "first_name"),
+    ("contact", "locale"),
+    ("contact", "timezone"),
+    ("contact", "marketing_consent"),
+    ("items", 0, "description"),
+    ("items", 0, "image_url"),
+}
+MONEY = {("total",), ("subtotal",), ("items", 0, "unit_price")}
 
 
 def must_reject(path: tuple[Any, ...], kind: str, value: Any) -> bool:
@@ -107,6 +136,20 @@ def _named(reason: str, path: tuple[Any, ...]) -> bool:
 def test_a_malformed_event_is_accepted_or_rejected_naming_its_field(case) -> None:
     detail, path, kind, value = case
     envelope = {"id": "e", "time": clock.iso(T0), "source": "shop", "detail-type": "Order Created", "detail": detail}
+    try:
+        parse_event(envelope)
+    except InvalidEvent as invalid:
+        assert kind != "extra", f"an unknown field was a reason to reject: {invalid.reason}"
+        assert _named(invalid.reason, path), f"{path}: {invalid.reason}"
+    else:
+        assert not must_reject(path, kind, value), f"accepted {kind} {path} = {str(value)[:60]!r}"
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(mutated_detail(checkout("cart-bad", "c-bad"), CART_PATHS))
+def test_a_malformed_checkout_is_accepted_or_rejected_naming_its_field(case) -> None:
+    detail, path, kind, value = case
+    envelope = {"id": "e", "time": clock.iso(T0), "source": "shop", "detail-type": "Checkout Started", "detail": detail}
     try:
         parse_event(envelope)
     except InvalidEvent as invalid:
