@@ -240,3 +240,18 @@ def test_paid_during_the_delay_stops_the_flow_at_once_in_one_transition(stack: H
     [execution] = stack.rt.ended
     assert execution.transitions == 1 and execution.tasks == 0  # WaitBeforeReminder, then stopped
     assert stack.rt.routes.invocations == 0  # no task ran
+
+
+def test_a_second_unpaid_order_within_the_cool_down_is_reminded_without_a_coupon(stack: Harness) -> None:
+    stack.send("Order Created", order_created("o-1"))
+    stack.run_until(at(days=2))
+    stack.send("Order Created", order_created("o-2"))
+    stack.run_until(at(days=2, minutes=31))
+    first, second = stack.entries("email.sent")
+    assert first["coupon_code"] == "COMEBACK10" and second["coupon_code"] is None
+    assert second["subject"] == "Your order o-2 is waiting for you"
+    [skip] = stack.entries("coupon.skipped", order_id="o-2")
+    assert skip["reason"] == "cooldown"
+    body = parts(stack.emails()[1])["text/plain"]
+    assert "COMEBACK10" not in body and "https://shop.example.com/pay/o-2" in body and "coupon=" not in body
+    assert stack.validate("COMEBACK10", "c-42")["reason"] == "not_eligible"  # not on the list this time

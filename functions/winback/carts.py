@@ -140,14 +140,9 @@ def remind(cart_id: str, campaign_id: str, execution: str, step: int) -> dict[st
     send_id = f"{FLOW}#{cart_id}#{step}"
     now = clock.now()
     coupon = None
-    if step == len(campaign.steps):
-        if coupons.grant(cart.contact_id, campaign, send_id, now):
-            coupons.join_list(campaign, cart.contact_id, f"cart#{cart_id}", now)
-            coupon = campaign.coupon
-        else:
-            journal.record(
-                "coupon.skipped", contact_id=cart.contact_id, campaign=campaign.id, reason="cooldown", cart_id=cart_id
-            )
+    last = step == len(campaign.steps)
+    if last and coupons.offer(cart.contact_id, campaign, send_id, f"cart#{cart_id}", now, cart_id=cart_id):
+        coupon = campaign.coupon
     variant = sending.variant_for(cart.contact_id, campaign, campaign.steps[step - 1])
     content = cart_email(cart, person, campaign, step, coupon, variant, now)
     sending.send_once(

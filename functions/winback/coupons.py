@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
@@ -41,6 +42,16 @@ def grant(contact_id: str, campaign: Campaign, send_id: str, now: datetime) -> b
             return False
         raise
     return True
+
+
+def offer(contact_id: str, campaign: Campaign, send_id: str, source: str, now: datetime, **fields: Any) -> bool:
+    """Give this contact the campaign's coupon (they join its list) unless the
+    cool-down withholds it; a withheld coupon is recorded with its reason."""
+    if grant(contact_id, campaign, send_id, now):
+        join_list(campaign, contact_id, source, now)
+        return True
+    journal.record("coupon.skipped", contact_id=contact_id, campaign=campaign.id, reason="cooldown", **fields)
+    return False
 
 
 def join_list(campaign: Campaign, contact_id: str, source: str, now: datetime) -> None:

@@ -27,6 +27,7 @@ _METRICS: dict[str, str] = {
     "email.skipped": "EmailsSkipped",
     "coupon.checked": "CouponsValidated",
     "coupon.redeemed": "CouponsRedeemed",
+    "coupon.skipped": "CouponsWithheld",  # a reminder sent without its coupon (cool-down)
     "order.recovered": "OrdersRecovered",
     "event.rejected": "EventsRejected",
 }

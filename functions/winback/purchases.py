@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from winback import campaign_store, catalogue, clock, coupons, flows, journal, sending
-from winback.campaigns import PostPurchaseCampaign, choose_campaign
+from winback.campaigns import Coupon, PostPurchaseCampaign, Variant, choose_campaign
 from winback.errors import TransientError
 from winback.store import ContactRecord, CustomerRecord, OrderRecord, condition_failed
 
@@ -127,6 +127,28 @@ def confirmation_email(
     return sending.render_for(campaign, person, campaign.template, context)
 
 
+def second_purchase_email(
+    order: OrderRecord,
+    person: ContactRecord,
+    campaign: PostPurchaseCampaign,
+    coupon: Coupon | None,
+    variant: Variant | None,
+    now: datetime,
+) -> Rendered:
+    """The second-purchase email, with the incentive unless the cool-down withheld it
+    (the preview renders the same)."""
+    context = {
+        "currency": order.currency,
+        "coupon": coupon.model_dump() if coupon else None,
+        "valid_hours": campaign.window_hours,
+        "valid_until": now + timedelta(hours=campaign.window_hours),
+        "shop_url": sending.with_coupon(campaign.shop_url, campaign, coupon.code if coupon else None),
+        "hero_image": variant.hero_image if variant else None,
+    }
+    subject = variant.subject_for(person.locale) if variant else None
+    return sending.render_for(campaign, person, campaign.second_purchase_template, context, subject)
+
+
 def send_second_purchase(order_id: str, campaign_id: str, execution: str, first_purchase: bool) -> dict[str, Any]:
     """After the wait: a first-time buyer who has not bought again gets the incentive."""
     order = OrderRecord.get(order_id, consistent_read=True)
@@ -149,24 +171,11 @@ def send_second_purchase(order_id: str, campaign_id: str, execution: str, first_
     send_id = f"{FLOW}#{order_id}#second_purchase"
     now = clock.now()
     coupon = None
-    if coupons.grant(contact_id, campaign, send_id, now):
-        coupons.join_list(campaign, contact_id, f"purchase#{order_id}", now)
+    if coupons.offer(contact_id, campaign, send_id, f"purchase#{order_id}", now, order_id=order_id):
         coupon = campaign.coupon
-    else:
-        journal.record("coupon.skipped", contact_id=contact_id, campaign=campaign.id, reason="cooldown")
     variant = sending.variant_for(contact_id, campaign, campaign.second_purchase)
-    context = {
-        "currency": order.currency,
-        "coupon": coupon.model_dump() if coupon else None,
-        "valid_hours": campaign.window_hours,
-        "valid_until": now + timedelta(hours=campaign.window_hours),
-        "shop_url": sending.with_coupon(campaign.shop_url, campaign, coupon.code if coupon else None),
-        "hero_image": variant.hero_image if variant else None,
-    }
+    content = second_purchase_email(order, person, campaign, coupon, variant, now)
     template = campaign.second_purchase_template
-    content = sending.render_for(
-        campaign, person, template, context, variant.subject_for(person.locale) if variant else None
-    )
     sending.send_once(
         send_id,
         person=person,

@@ -56,13 +56,8 @@ def offer_coupon_if_unpaid(order_id: str, campaign_id: str, execution: str) -> d
         return _end(execution, f"skipped_{reason}", order_id=order_id)
     assert order.contact_id is not None
     now = clock.now()
-    if not coupons.grant(order.contact_id, campaign, _send_id(order_id), now):
-        journal.record(
-            "coupon.skipped", contact_id=order.contact_id, campaign=campaign.id, reason="cooldown", order_id=order_id
-        )
-        return {"remind": True, "coupon_offered": False, "outcome": None}
-    coupons.join_list(campaign, order.contact_id, order_id, now)
-    return {"remind": True, "coupon_offered": True, "outcome": None}
+    offered = coupons.offer(order.contact_id, campaign, _send_id(order_id), order_id, now, order_id=order_id)
+    return {"remind": True, "coupon_offered": offered, "outcome": None}
 
 
 def coupon_email(

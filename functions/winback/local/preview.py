@@ -17,7 +17,7 @@ from winback import mailer
 from winback.campaigns import Campaign, CartCampaign, PostPurchaseCampaign, UnpaidOrderCampaign, default_campaigns
 from winback.carts import cart_email
 from winback.i18n import SUPPORTED
-from winback.purchases import confirmation_email
+from winback.purchases import confirmation_email, second_purchase_email
 from winback.recovery import coupon_email
 from winback.render import Rendered
 from winback.sending import outgoing
@@ -122,10 +122,17 @@ def _order_confirmation(locale: str, campaign: Campaign) -> tuple[str, Rendered]
     return "customer@example.com", confirmation_email(order, _person(locale), post, [product], [product])
 
 
+def _second_purchase(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+    post = _of_flow(PostPurchaseCampaign, campaign)
+    order = OrderRecord("o-20260302-1042", currency=SAMPLES[locale][2])
+    return "customer@example.com", second_purchase_email(order, _person(locale), post, post.coupon, None, SENT_AT)
+
+
 PREVIEWS: dict[str, Callable[[str, Campaign], tuple[str, Rendered]]] = {
     "unpaid_order_coupon": _unpaid_order_coupon,
     "abandoned_cart": _abandoned_cart,
     "order_confirmation": _order_confirmation,
+    "second_purchase": _second_purchase,
 }
 
 
