@@ -56,9 +56,13 @@ def execution_arn(state_machine_env: str, kind: str, key: str) -> str:
     return f"{machine.replace(':stateMachine:', ':execution:')}:{execution_name(kind, key)}"
 
 
-def stop_if_still_in(state_machine_env: str, kind: str, key: str, state: str, cause: str) -> str | None:
+STOPPED, PAST, NONE = "stopped", "past", "none"
+
+
+def stop_if_still_in(state_machine_env: str, kind: str, key: str, state: str, cause: str) -> str:
     """Stop the execution for `key` if it is still in `state`, a Wait before anything
-    happened that would need undoing; returns its ARN if stopped.
+    happened that would need undoing (or has not entered its first state yet). Returns STOPPED, PAST (it has moved on, or
+    ended) or NONE (there is no such execution).
 
     Call it after recording what makes the flow pointless (the payment): a task that
     starts after that reads it and does nothing, and one already running has moved
@@ -70,9 +74,10 @@ def stop_if_still_in(state_machine_env: str, kind: str, key: str, state: str, ca
         events = client.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=1)["events"]
         newest = max(events, key=lambda event: event["id"]) if events else {}
         entered = newest.get("stateEnteredEventDetails", {}).get("name")
-        if newest.get("type") != "WaitStateEntered" or entered != state:
-            return None
+        just_started = newest.get("type") == "ExecutionStarted"  # not yet in its first state
+        if not just_started and (newest.get("type") != "WaitStateEntered" or entered != state):
+            return PAST
         client.stop_execution(executionArn=arn, cause=cause)
     except client.exceptions.ExecutionDoesNotExist:
-        return None
-    return arn
+        return NONE
+    return STOPPED

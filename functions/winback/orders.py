@@ -149,8 +149,8 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
     purchases.start(order, paid_orders, event.time)
     if not first:
         return
-    if not _end_waiting_flow(detail.order_id, "paid"):
-        _end_coupon_now(order)
+    if _end_waiting_flow(detail.order_id, "paid") == flows.PAST:
+        _end_coupon_now(order)  # the flow may have put them on the coupon list
     if order.reminded_at is not None and order.reminded_at <= event.time:
         journal.record(
             "order.recovered",
@@ -163,15 +163,17 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
         )
 
 
-def _end_waiting_flow(order_id: str, outcome: str) -> bool:
+def _end_waiting_flow(order_id: str, outcome: str) -> str:
     """Paid or cancelled while the flow still waits out its delay: nothing was offered,
-    so stop it now (one state transition instead of four). True if stopped."""
-    stopped = flows.stop_if_still_in(
+    so stop it now (one state transition instead of four). Returns what
+    flows.stop_if_still_in found."""
+    found = flows.stop_if_still_in(
         UNPAID_FLOW_ENV, "order", order_id, FIRST_WAIT, f"order {outcome} before the reminder"
     )
-    if stopped:
-        journal.record("flow.ended", flow="unpaid_order", execution=stopped, outcome=outcome, order_id=order_id)
-    return stopped is not None
+    if found == flows.STOPPED:
+        execution = flows.execution_arn(UNPAID_FLOW_ENV, "order", order_id)
+        journal.record("flow.ended", flow="unpaid_order", execution=execution, outcome=outcome, order_id=order_id)
+    return found
 
 
 def _end_coupon_now(order: OrderRecord) -> None:
