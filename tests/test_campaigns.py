@@ -72,3 +72,29 @@ def test_an_offer_named_by_a_campaign_wins_over_a_catch_all() -> None:
 def test_discount_on_a_price(coupon, price, discount) -> None:
     [c] = parse_campaigns([campaign(coupon={"code": "X1234", "name": "x", **coupon})])
     assert c.coupon.discount_on(Decimal(price)) == Decimal(discount)
+
+
+def test_the_cli_writes_campaigns_and_the_catalogue_to_the_tables_it_is_given(monkeypatch, capsys) -> None:
+    from moto import mock_aws
+
+    from winback import store
+    from winback.cli import main
+
+    for key, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    campaigns, catalogue = ROOT / "examples" / "campaigns.yaml", ROOT / "examples" / "catalogue.yaml"
+    with mock_aws():
+        for model, table in ((store.CampaignRecord, "shop-campaigns"), (store.ProductRecord, "shop-products")):
+            monkeypatch.setattr(model.Meta, "table_name", table)
+            monkeypatch.setattr(model, "_connection", None)
+            model.create_table(billing_mode="PAY_PER_REQUEST", wait=False)
+        assert main(["campaigns", "apply", str(campaigns), "--table", "shop-campaigns", "--region", "us-east-1"]) == 0
+        assert main(["catalogue", "load", str(catalogue), "--table", "shop-products"]) == 0
+        applied = {record.campaign_id for record in store.CampaignRecord.scan()}
+        assert applied == {campaign.id for campaign in load_campaigns(campaigns)}
+        assert store.ProductRecord.count() == 5
+        [top] = list(store.ProductRecord.by_best_seller.query("yes", limit=1))
+        assert top.sku == "py-201"
+    assert main(["catalogue", "validate", str(ROOT / "README.md")]) == 2
+    assert capsys.readouterr().err.startswith("winback catalogue: ")

@@ -298,15 +298,18 @@ def parse_campaigns(data: Any, source: str = "campaigns") -> list[Campaign]:
         raise CampaignError(f"{source}: {where}: {message}") from None
 
 
-def load_campaigns(path: str | Path) -> list[Campaign]:
+def read_yaml(path: Path, what: str, error: type[ValueError]) -> Any:
+    """A merchant's YAML file, or `error` saying which file and why it cannot be read."""
     import yaml
 
-    path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise CampaignError(f"{path}: cannot read campaigns: {error}") from None
-    return parse_campaigns(data, str(path))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as problem:
+        raise error(f"{path}: cannot read {what}: {problem}") from None
+
+
+def load_campaigns(path: str | Path) -> list[Campaign]:
+    return parse_campaigns(read_yaml(Path(path), "campaigns", CampaignError), str(path))
 
 
 def default_campaigns() -> list[Campaign]:

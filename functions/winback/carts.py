@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
 from winback import campaign_store, clock, coupons, flows, journal, sending
 from winback.campaigns import CartCampaign, Coupon, Variant
 from winback.events import CheckoutStarted
-from winback.store import CartRecord, ContactRecord, CustomerRecord, condition_failed
+from winback.store import CartRecord, ContactRecord, CustomerRecord, condition_failed, find
 
 if TYPE_CHECKING:
     from winback.render import Rendered
@@ -92,21 +92,12 @@ def close(cart_id: str, order_id: str, at: datetime) -> None:
             raise
 
 
-def _customer(contact_id: str | None) -> CustomerRecord | None:
-    if not contact_id:
-        return None
-    try:
-        return CustomerRecord.get(contact_id, consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
 def _ended_by_purchase(cart: CartRecord) -> str | None:
     """ "ordered" or "bought" if the shopper ordered this cart or bought anything
     since it started (Order Paid does not name its cart); None while abandoned."""
     if cart.status != "open":
         return cart.status
-    customer = _customer(cart.contact_id)
+    customer = find(CustomerRecord, cart.contact_id)
     started = cart.started_at
     if customer is None or started is None:
         return None

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from winback.campaigns import HttpUrl
+from winback.campaigns import HttpUrl, read_yaml
 from winback.events import Currency, Money
 from winback.store import ProductRecord
 
@@ -67,14 +67,7 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
 
 
 def load_catalogue(path: str | Path) -> Catalogue:
-    import yaml
-
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise CatalogueError(f"{path}: cannot read the catalogue: {error}") from None
-    return parse_catalogue(data, str(path))
+    return parse_catalogue(read_yaml(Path(path), "the catalogue", CatalogueError), str(path))
 
 
 def apply(catalogue: Catalogue) -> int:

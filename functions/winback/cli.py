@@ -9,6 +9,17 @@ import signal
 import sys
 
 
+def _use_table(model: str, args: argparse.Namespace) -> None:
+    """Point a store model at the deployed stack's table (a stack output) and region."""
+    from winback import store
+
+    env, _ = store.TABLE_ENV[model]
+    os.environ[env] = args.table
+    if args.region:
+        os.environ["AWS_DEFAULT_REGION"] = args.region
+    getattr(store, model).Meta.table_name = args.table
+
+
 def _campaigns(args: argparse.Namespace) -> int:
     from winback.campaigns import CampaignError, load_campaigns
 
@@ -23,13 +34,9 @@ def _campaigns(args: argparse.Namespace) -> int:
             print(f"ok  {campaign.id} ({campaign.flow}): {campaign.describe()}{disabled}")
         return 0
     # apply: write to the deployed stack's campaigns table (stack output CampaignsTableName)
-    os.environ["CAMPAIGNS_TABLE"] = args.table
-    if args.region:
-        os.environ["AWS_DEFAULT_REGION"] = args.region
     from winback import campaign_store
-    from winback.store import CampaignRecord
 
-    CampaignRecord.Meta.table_name = args.table
+    _use_table("CampaignRecord", args)
     result = campaign_store.apply(campaigns)
     print(json.dumps(result, indent=2))
     return 0
@@ -46,13 +53,9 @@ def _catalogue(args: argparse.Namespace) -> int:
     if args.action == "validate":
         print(f"ok  {len(found.products)} products, {len(found.best_sellers)} best sellers")
         return 0
-    os.environ["PRODUCTS_TABLE"] = args.table
-    if args.region:
-        os.environ["AWS_DEFAULT_REGION"] = args.region
     from winback import catalogue
-    from winback.store import ProductRecord
 
-    ProductRecord.Meta.table_name = args.table
+    _use_table("ProductRecord", args)
     print(json.dumps({"loaded": catalogue.apply(found)}))
     return 0
 

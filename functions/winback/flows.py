@@ -61,8 +61,9 @@ STOPPED, PAST, NONE = "stopped", "past", "none"
 
 def stop_if_still_in(state_machine_env: str, kind: str, key: str, state: str, cause: str) -> str:
     """Stop the execution for `key` if it is still in `state`, a Wait before anything
-    happened that would need undoing (or has not entered its first state yet). Returns STOPPED, PAST (it has moved on, or
-    ended) or NONE (there is no such execution).
+    happened that would need undoing (or has not entered its first state yet).
+    Returns STOPPED, PAST (it has moved on, or ended) or NONE (there is no such
+    execution).
 
     Call it after recording what makes the flow pointless (the payment): a task that
     starts after that reads it and does nothing, and one already running has moved

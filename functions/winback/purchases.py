@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from winback import campaign_store, catalogue, clock, coupons, flows, journal, sending
 from winback.campaigns import Coupon, PostPurchaseCampaign, Variant, choose_campaign
 from winback.errors import TransientError
-from winback.store import ContactRecord, CustomerRecord, OrderRecord, condition_failed
+from winback.store import ContactRecord, CustomerRecord, OrderRecord, condition_failed, find
 
 if TYPE_CHECKING:
     from winback.render import Rendered
@@ -155,12 +155,8 @@ def send_second_purchase(order_id: str, campaign_id: str, execution: str, first_
     campaign = campaign_store.get(campaign_id, PostPurchaseCampaign)
     contact_id = order.contact_id
     assert contact_id is not None
-    try:
-        customer = CustomerRecord.get(contact_id, consistent_read=True)
-        bought_again = len(customer.paid_orders or ()) > 1
-    except DoesNotExist:
-        bought_again = False
-    if bought_again:
+    customer = find(CustomerRecord, contact_id)
+    if customer is not None and len(customer.paid_orders or ()) > 1:
         return _end(execution, order_id, "bought_again")
     person = sending.contact(contact_id)
     reason = sending.cannot_email(person)

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import PutError
 
 from winback import clock, journal
 from winback.campaigns import Campaign, EmailStep, Variant
-from winback.store import ContactRecord, SendRecord, condition_failed
+from winback.store import ContactRecord, SendRecord, condition_failed, find
 
 if TYPE_CHECKING:
     from winback.mailer import Outgoing
@@ -24,12 +24,7 @@ if TYPE_CHECKING:
 
 
 def contact(contact_id: str | None) -> ContactRecord | None:
-    if not contact_id:
-        return None
-    try:
-        return ContactRecord.get(contact_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return find(ContactRecord, contact_id)
 
 
 def cannot_email(person: ContactRecord | None, marketing: bool = True) -> str | None:

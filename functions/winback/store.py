@@ -7,6 +7,7 @@ the defaults are the names the local runtime creates.
 from __future__ import annotations
 
 import os
+from typing import TypeVar
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -18,6 +19,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -32,6 +34,19 @@ TABLE_ENV = {
     "CustomerRecord": ("CUSTOMERS_TABLE", "winback-customers"),
     "ProductRecord": ("PRODUCTS_TABLE", "winback-products"),
 }
+
+
+M = TypeVar("M", bound=Model)
+
+
+def find(model: type[M], key: str | None) -> M | None:
+    """The item under `key` (a consistent read), or None if there is none."""
+    if not key:
+        return None
+    try:
+        return model.get(key, consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
 def condition_failed(error: Exception) -> bool:

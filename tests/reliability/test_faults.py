@@ -14,17 +14,23 @@ from winback.local.runtime import LocalRuntime
 UNPAID = [c for c in default_campaigns() if c.flow == "unpaid_order"]
 
 
+def _one_order_under(runtime: LocalRuntime, faults: Faults) -> tuple[Harness, Faults]:
+    """One unpaid order through its whole flow with `faults` injected."""
+    stack = Harness(runtime)
+    faults.install()
+    try:
+        stack.send("Order Created", order_created())
+        stack.run_until(at(days=2))
+    finally:
+        faults.uninstall()
+    return stack, faults
+
+
 def test_a_lost_ses_response_never_sends_the_email_twice() -> None:
     # SES accepted the message but the answer never came back (a read timeout): the
     # retry must not send it again. It did before the claim was kept on such errors.
     with LocalRuntime(T0, UNPAID) as runtime:
-        stack = Harness(runtime)
-        faults = Faults(ses_rate=0, dynamodb_write_rate=0, lost_response_rate=1.0).install()
-        try:
-            stack.send("Order Created", order_created())
-            stack.run_until(at(days=2))
-        finally:
-            faults.uninstall()
+        stack, faults = _one_order_under(runtime, Faults(ses_rate=0, dynamodb_write_rate=0, lost_response_rate=1.0))
         assert faults.injected["response_lost"] == 1
         assert len(runtime.outbox) == 1
         assert runtime.failures == []
@@ -36,13 +42,7 @@ def test_a_crash_after_ses_accepted_is_retried_without_a_second_email() -> None:
     # before the ledger says so: Step Functions sees Lambda.Unknown and retries; the
     # claim makes the retry send nothing. Before Lambda.Unknown was retried, the flow failed.
     with LocalRuntime(T0, UNPAID) as runtime:
-        stack = Harness(runtime)
-        faults = Faults(ses_rate=0, dynamodb_write_rate=0, crash_after_send_rate=1.0).install()
-        try:
-            stack.send("Order Created", order_created())
-            stack.run_until(at(days=2))
-        finally:
-            faults.uninstall()
+        stack, faults = _one_order_under(runtime, Faults(ses_rate=0, dynamodb_write_rate=0, crash_after_send_rate=1.0))
         assert faults.injected["crash_after_send"] == 1
         assert len(runtime.outbox) == 1
         assert runtime.failures == []
