@@ -18,6 +18,7 @@ import argparse
 import sys
 import tempfile
 from collections import Counter, defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 from unpaid_orders import scenario
@@ -58,12 +59,14 @@ class MeteredSimulation(Simulation):
 
 
 def outcome_of_each_execution(timeline: list[dict]) -> dict[str, str]:
-    emailed = {e["order_id"] for e in timeline if e["type"] == "email.sent"}
+    emailed = {e["order_id"] for e in timeline if e["type"] == "email.sent" and e["template"] == "unpaid_order_coupon"}
     found = {}
     for entry in timeline:
         if entry["type"] == "flow.ended":
             outcome = entry["outcome"]
-            if outcome == "paid":
+            if entry.get("flow") == "post_purchase":
+                outcome = f"post-purchase {outcome}"
+            elif outcome == "paid":
                 outcome = "paid after the email" if entry["order_id"] in emailed else "paid before the delay"
             found[entry["execution"].rsplit(":", 1)[-1]] = outcome
     return found
@@ -72,11 +75,16 @@ def outcome_of_each_execution(timeline: list[dict]) -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument(
+        "--flow", action="append", choices=["unpaid_order", "abandoned_cart", "post_purchase"], help="default: all"
+    )
     args = parser.parse_args()
     plan, _ = scenario(args.orders, seed=7)
-    # long enough for every flow to end: the last order arrives at 12 h, its window ends 24.5 h later
-    plan = plan.model_copy(update={"until": plan.start.replace(day=plan.start.day + 3)})
-    simulation = MeteredSimulation(plan, default_campaigns())
+    # long enough for every flow to end: the last order arrives at 12 h, its coupon window ends
+    # 24.5 h later, and a first-time buyer's second-purchase email goes 14 days after payment
+    plan = plan.model_copy(update={"until": plan.start + timedelta(days=16)})
+    campaigns = [c for c in default_campaigns() if not args.flow or c.flow in args.flow]
+    simulation = MeteredSimulation(plan, campaigns)
     with tempfile.TemporaryDirectory() as out:
         report = simulation.run(Path(out))
     meter, runtime = simulation.meter, simulation.runtime

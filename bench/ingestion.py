@@ -55,9 +55,13 @@ def events(count: int, seed: int = 11) -> list[tuple[str, dict[str, Any], str]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=3000)
+    parser.add_argument(
+        "--flow", action="append", choices=["unpaid_order", "abandoned_cart", "post_purchase"], help="default: all"
+    )
     args = parser.parse_args()
     plan = events(args.events)
-    with LocalRuntime(START, default_campaigns()) as runtime:
+    campaigns = [c for c in default_campaigns() if not args.flow or c.flow in args.flow]
+    with LocalRuntime(START, campaigns) as runtime:
         meter = Meter().attach(runtime)
         started = time.perf_counter()
         for first in range(0, len(plan), 10):

@@ -33,6 +33,12 @@ UNPAID_FLOW_ENV = "UNPAID_ORDER_STATE_MACHINE_ARN"
 FIRST_WAIT = "WaitBeforeReminder"  # the state in infra/statemachines/unpaid_order_recovery.asl.json
 
 
+def _purchases_matter() -> bool:
+    """Who bought what and when is read by the cart and post-purchase flows only: a
+    shop running unpaid-order recovery alone saves the write on every order event."""
+    return any(c.enabled and c.flow in ("abandoned_cart", "post_purchase") for c in campaign_store.all_campaigns())
+
+
 def save_contact(contact: Contact, at: datetime) -> None:
     """Keep the newest details: an update older than the stored one is ignored.
     The event carries the whole contact, so the record is replaced, not merged."""
@@ -87,7 +93,8 @@ def _record_created(detail: OrderCreated, at: datetime) -> tuple[OrderRecord, bo
 def order_created(event: OrderEvent, detail: OrderCreated) -> None:
     save_contact(detail.contact, event.time)
     # An order ends the contact's cart series: the unpaid-order flow takes over.
-    purchases.record_order(detail.contact.id, event.time)
+    if _purchases_matter():
+        purchases.record_order(detail.contact.id, event.time)
     if detail.cart_id:
         carts.close(detail.cart_id, detail.order_id, event.time)
     order, first = _record_created(detail, event.time)
@@ -145,8 +152,9 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
         first = False  # already paid: a duplicate, or a retry after a failure below
         order = OrderRecord.get(detail.order_id, consistent_read=True)
     # Both idempotent, so a retry finishes what a failed delivery started.
-    paid_orders = purchases.record_payment(detail.contact_id, detail.order_id, event.time)
-    purchases.start(order, paid_orders, event.time)
+    if _purchases_matter():
+        paid_orders = purchases.record_payment(detail.contact_id, detail.order_id, event.time)
+        purchases.start(order, paid_orders, event.time)
     if not first:
         return
     if _end_waiting_flow(detail.order_id, "paid") == flows.PAST:
