@@ -1,6 +1,10 @@
 # The two commands a new user runs: `make demo` and `make test`. Both create the
-# environment first (python3 -m venv + pip, pinned by constraints.txt).
-PYTHON ?= python3
+# environment first (python3.12 -m venv + pip, pinned by constraints.txt).
+# winback runs on Python 3.12, as its Lambda runtime does: python3.12 on PATH, or pyenv's.
+PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /opt/homebrew/bin/python3.12; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+NEED_PYTHON = $(if $(PYTHON),,$(error winback needs Python 3.12 (python3.12 on PATH): e.g. `pyenv install 3.12`, \
+	`apt install python3.12 python3.12-venv` or `brew install python@3.12`, or make PYTHON=/path/to/python3.12))
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -8,16 +12,18 @@ STAMP := $(VENV)/.installed
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench reliability screenshots clean
+.PHONY: demo test lint typecheck unit bench reliability screenshots build-check clean
 
 $(STAMP): pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
+	$(NEED_PYTHON)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 $(SAM_STAMP):
-	$(PYTHON) -m venv $(SAM_VENV)
+	$(NEED_PYTHON)
+	$(PYTHON) -m venv --clear $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
 	touch $(SAM_STAMP)
@@ -36,6 +42,11 @@ typecheck: $(STAMP)
 unit: $(STAMP) $(SAM_STAMP)
 	$(BIN)/pytest
 
+# sam build with the template's defaults (arm64, no Docker): each function's size, and what
+# does not belong in Lambda. The tests make the same checks.
+build-check: $(STAMP) $(SAM_STAMP)
+	$(BIN)/winback artifact
+
 # The reliability report: a 10,000-event storm and two fault runs (about 10 minutes).
 reliability: $(STAMP)
 	$(BIN)/winback reliability
@@ -47,7 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/throughput.py
 
 screenshots: $(STAMP)
-	$(BIN)/python -m winback.local.browser docs
+	$(BIN)/python -m winback_local.browser docs
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) out .aws-sam .pytest_cache .mypy_cache .ruff_cache

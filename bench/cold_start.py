@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import sys
 
-from winback.local.template import read
+from winback_local.template import read
 
 TARGET = 1.5
 PROBE = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"

@@ -23,10 +23,10 @@ from pathlib import Path
 
 from unpaid_orders import scenario
 
-from winback.campaigns import default_campaigns
-from winback.local.meter import OUTSIDE, Meter
-from winback.local.runtime import LocalRuntime
-from winback.local.simulate import Simulation
+from winback.model.campaigns import default_campaigns
+from winback_local.meter import OUTSIDE, Meter
+from winback_local.runtime import LocalRuntime
+from winback_local.simulate import Simulation
 
 # us-east-1, on-demand, as published on the AWS pricing pages; recorded 2026-11-22.
 PRICES_DATE = "2026-11-22"

@@ -17,9 +17,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from winback.campaigns import default_campaigns
-from winback.local.meter import Meter
-from winback.local.runtime import LocalRuntime
+from winback.model.campaigns import default_campaigns
+from winback_local.meter import Meter
+from winback_local.runtime import LocalRuntime
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 TARGET_CALLS = 3

@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from winback.campaigns import default_campaigns
-from winback.local.simulate import Scenario, Simulation
+from winback.model.campaigns import default_campaigns
+from winback_local.simulate import Scenario, Simulation
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 UNTIL = START + timedelta(days=2)

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from winback.campaigns import Campaign, default_campaigns
-from winback.local.runtime import LocalRuntime
+from winback.model.campaigns import Campaign, default_campaigns
+from winback_local.runtime import LocalRuntime
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from conftest import T0, Harness, contact
-from winback import catalogue
-from winback.campaigns import Campaign, default_campaigns
-from winback.local.runtime import LocalRuntime
+from winback.domain import catalogue
+from winback.model.campaigns import Campaign, default_campaigns
+from winback_local.runtime import LocalRuntime
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from flows import BOOK, MUG, checkout, mails, sent, shop
 
 from conftest import T0, at, order_created, order_paid
-from winback.campaigns import CartCampaign, default_campaigns, parse_campaigns
-from winback.sending import variant_for
+from winback.domain.sending import variant_for
+from winback.model.campaigns import CartCampaign, default_campaigns, parse_campaigns
 
 CART = "abandoned_cart"
 

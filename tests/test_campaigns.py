@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from winback.campaigns import (
+from winback.model.campaigns import (
     CampaignError,
     UnpaidOrderCampaign,
     choose_campaign,
@@ -77,8 +77,8 @@ def test_discount_on_a_price(coupon, price, discount) -> None:
 def test_the_cli_writes_campaigns_and_the_catalogue_to_the_tables_it_is_given(monkeypatch, capsys) -> None:
     from moto import mock_aws
 
-    from winback import store
-    from winback.cli import main
+    from winback.aws import store
+    from winback_local.cli import main
 
     for key, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
         monkeypatch.setenv(key, value)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import copy
-import glob
+import importlib.util
 import json
 import os
 import platform
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from stack_checks import asl_problems, iam_problems
 
-from winback.local.template import TEMPLATE, Tag, read
+from winback.emails.i18n import SUPPORTED
+from winback_local import artifact
+from winback_local.template import TEMPLATE, Tag, read
 
 ROOT = TEMPLATE.parent
 SAM_BIN = ROOT / ".venv-sam" / "bin"
@@ -67,22 +70,74 @@ def test_an_error_name_nobody_raises_is_found() -> None:
     assert any("'TransientErorr' is neither a Step Functions error nor raised by the code" in p for p in problems)
 
 
-# -- least privilege -------------------------------------------------------------------------
-def test_no_function_or_state_machine_gets_a_wildcard_it_does_not_need() -> None:
-    assert iam_problems(STACK) == []
+# -- least privilege, on the roles SAM generates ------------------------------------------
+def _deployed(template: Path = TEMPLATE) -> dict:
+    """The CloudFormation SAM makes of the template: the roles as they will exist."""
+    done = subprocess.run(
+        [str(SAM_BIN / "python"), str(ROOT / "tests" / "tools" / "sam_transform.py"), str(template)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=ENV,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
 
 
-def test_a_wildcard_resource_is_found() -> None:
-    broken = copy.deepcopy(STACK)
-    statements = broken.resources["OfferCouponFunction"]["Properties"]["Policies"][0]["Statement"]
-    statements[1]["Resource"] = "*"
-    assert iam_problems(broken) == ["OfferCouponFunction: dynamodb:PutItem on Resource '*' where a narrower ARN exists"]
+@pytest.fixture(scope="module")
+def deployed() -> dict:
+    _tool("sam")
+    return _deployed()
 
 
-def test_a_wildcard_action_is_found() -> None:
-    broken = copy.deepcopy(STACK)
-    broken.resources["CouponApiFunction"]["Properties"]["Policies"][0]["Statement"][2]["Action"] = "dynamodb:*"
-    assert iam_problems(broken) == ["CouponApiFunction: action dynamodb:* is broader than what the function uses"]
+def test_no_role_gets_a_wildcard_it_does_not_need_managed_policies_included(deployed: dict) -> None:
+    assert iam_problems(deployed) == []
+    roles = [r for r in deployed["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert len(roles) >= len(STACK.functions) + len(STACK.state_machines)
+
+
+def test_state_machines_may_write_traces_when_tracing_is_on(deployed: dict) -> None:
+    for machine in STACK.state_machines:
+        arns = deployed["Resources"][f"{machine}Role"]["Properties"]["ManagedPolicyArns"]
+        assert {"Fn::If": ["Tracing", {"Ref": "StateMachineTracingPolicy"}, {"Ref": "AWS::NoValue"}]} in arns
+    tracing = deployed["Resources"]["StateMachineTracingPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert "xray:PutTraceSegments" in tracing[0]["Action"]
+
+
+def test_a_managed_policy_for_every_queue_is_found(deployed: dict, tmp_path: Path) -> None:
+    """SAM's SQS event attaches AWSLambdaSQSQueueExecutionRole: SQS rights on every queue."""
+    own_queue = "      Policies:\n        - Statement:\n            - Effect: Allow  # reading its own queue only"
+    sqs_event = "      Events:\n        Queue:\n          Type: SQS\n"
+    sqs_event += "          Properties: {Queue: !GetAtt OrderEventsQueue.Arn}\n"
+    text = TEMPLATE.read_text().replace(own_queue, sqs_event + own_queue)  # the SQS event SAM offers, put back
+    copy_of = tmp_path / "template.yaml"
+    copy_of.write_text(text)
+    assert iam_problems(_deployed(copy_of)) == [
+        "OrderEventsFunctionRole: sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes, logs:CreateLogGroup, "
+        "logs:CreateLogStream, logs:PutLogEvents on Resource '*' "
+        "(arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole)"
+    ]
+
+
+def test_a_wildcard_resource_or_action_is_found(deployed: dict) -> None:
+    broken = copy.deepcopy(deployed)
+    statements = broken["Resources"]["OfferCouponFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    statements["Statement"][1]["Resource"] = "*"
+    statements["Statement"][0]["Action"] = "dynamodb:*"
+    source = "OfferCouponFunctionRolePolicy0"
+    assert iam_problems(broken) == [
+        f"OfferCouponFunctionRole: action dynamodb:* ({source}) is broader than what it uses",
+        f"OfferCouponFunctionRole: dynamodb:PutItem on Resource '*' ({source})",
+    ]
+
+
+def test_the_shops_event_producer_may_put_events_on_this_bus_with_its_source_only(deployed: dict) -> None:
+    policy = deployed["Resources"]["ShopEventProducerPolicy"]["Properties"]["PolicyDocument"]
+    [statement] = policy["Statement"]
+    assert statement["Action"] == "events:PutEvents"
+    assert statement["Resource"] == {"Fn::GetAtt": ["OrderEventBus", "Arn"]}
+    assert statement["Condition"] == {"StringEquals": {"events:source": {"Ref": "EventSource"}}}
+    assert "ShopEventProducerPolicyArn" in deployed["Outputs"]
 
 
 # -- the tools an AWS engineer runs --------------------------------------------------------
@@ -112,65 +167,76 @@ def test_sam_validate_lint_passes() -> None:
 
 
 # -- the build ---------------------------------------------------------------------------------
-def _python312() -> str | None:
-    """A Python 3.12 that runs (a pyenv shim may exist without the version behind it)."""
-    pyenv = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12")))
-    for candidate in filter(None, [shutil.which("python3.12"), *pyenv]):
-        done = subprocess.run([candidate, "--version"], capture_output=True, text=True, check=False)
-        if done.returncode == 0 and done.stdout.startswith("Python 3.12"):
-            return candidate
-    return None
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> artifact.Build:
+    """`sam build` with the template exactly as shipped (arm64), no Docker."""
+    _tool("sam")
+    return artifact.build(tmp_path_factory.mktemp("sam-build-default"))
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    python = _python312()
-    if python is None:
-        pytest.skip("no Python 3.12 here: `sam build` without a container needs the runtime's interpreter")
-    out = tmp_path_factory.mktemp("sam-build")
+def importable(tmp_path_factory: pytest.TempPathFactory) -> artifact.Build:
+    """The same for this machine's architecture, so that its native code imports here."""
+    _tool("sam")
     local_arch = "arm64" if platform.machine() in ("aarch64", "arm64") else "x86_64"
-    done = subprocess.run(
-        [
-            _tool("sam"),
-            "build",
-            "--template",
-            str(TEMPLATE),
-            "--build-dir",
-            str(out),
-            "--parameter-overrides",
-            f"Architecture={local_arch}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        env={**ENV, "PATH": f"{Path(python).parent}:{ENV['PATH']}"},
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    return out, python
+    return artifact.build(tmp_path_factory.mktemp("sam-build-local"), local_arch)
+
+
+def test_the_default_build_holds_only_what_lambda_runs_under_15_mb_per_function(shipped: artifact.Build) -> None:
+    assert shipped.architecture == "arm64"
+    assert artifact.problems(shipped) == []
+    locale_data = shipped.layers[0] / "babel" / "locale-data"
+    assert sorted(p.stem for p in locale_data.glob("*.dat")) == sorted(["root", *SUPPORTED])
+    assert not (shipped.layers[0] / "botocore").exists()
+
+
+def test_the_artifact_check_finds_what_does_not_belong(shipped: artifact.Build, tmp_path: Path) -> None:
+    broken = artifact.Build(tmp_path / "copy", shipped.architecture, shipped.stack)
+    shutil.copytree(shipped.out, broken.out, symlinks=True)
+    (broken.layers[0] / "botocore").mkdir()
+    shutil.copytree(ROOT / "local" / "winback_local", broken.function_dir("OrderEventsFunction") / "winback_local")
+    x86 = next(broken.layers[0].rglob("*.so"))
+    x86.write_bytes(x86.read_bytes()[:18] + (0x3E).to_bytes(2, "little") + x86.read_bytes()[20:])
+    found = artifact.problems(broken)
+    assert "the dependency layer ships botocore" in found
+    assert "OrderEventsFunction: the function holds ['winback_local'] besides the winback package" in found
+    assert f"{x86.relative_to(broken.layers[0])} is not built for arm64" in found
+
+
+def test_the_layer_keeps_the_locales_the_emails_speak() -> None:
+    spec = importlib.util.spec_from_file_location("prune", ROOT / "infra" / "dependencies" / "prune.py")
+    assert spec and spec.loader
+    prune = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(prune)
+    assert tuple(prune.LOCALES) == SUPPORTED
 
 
 @pytest.mark.parametrize("function", sorted(STACK.functions))
-def test_each_built_function_imports_its_handler_and_reaches_the_templates(built, function: str) -> None:
-    out, python = built
+def test_each_built_function_imports_its_handler_beside_the_runtime_alone(
+    importable: artifact.Build, function: str, tmp_path: Path
+) -> None:
     handler = STACK.functions[function].handler
     module, _, attr = handler.rpartition(".")
-    layer = json.dumps(str(ROOT / STACK.resources["TemplatesLayer"]["Properties"]["ContentUri"]))
+    runtime = artifact.runtime_stand_in(tmp_path)
+    paths = [str(importable.function_dir(function)), str(importable.layers[0]), str(runtime)]
     probe = (
-        f"import importlib, sys\nsys.path.insert(0, {str(out / function)!r})\n"
+        f"import importlib, sys\nsys.path[:0] = {paths!r}\n"
         f"assert callable(getattr(importlib.import_module({module!r}), {attr!r}))\n"
-        "from winback.campaigns import default_campaigns\n"
-        "from winback.local.preview import _unpaid_order_coupon\n"
-        "to, email = _unpaid_order_coupon('uk', default_campaigns()[0])\n"
-        "assert 'Вітаємо' in email.text, email.text\n"
-        "loaded = [getattr(sys.modules[n], '__file__', '') or '' for n in ('pydantic', 'jinja2', 'babel')]\n"
-        "assert all('site-packages' not in f for f in loaded), loaded\n"
+        "from winback.emails.render import render\n"
+        "email = render('second_purchase', {'first_name': 'Оксана', 'coupon': None, 'shop_url': 'https://s.example',"
+        " 'hero_image': None}, locale='uk')\n"
+        "assert 'Оксана' in email.text, email.text\n"
+        "assert 'style=' in email.html\n"
+        f"layer = {str(importable.layers[0])!r}\n"
+        "for name in ('pydantic', 'jinja2', 'babel', 'pynamodb', 'aws_lambda_powertools'):\n"
+        "    assert sys.modules[name].__file__.startswith(layer), (name, sys.modules[name].__file__)\n"
+        f"assert sys.modules['botocore'].__file__.startswith({str(runtime)!r})\n"
     )
     done = subprocess.run(
-        [python, "-I", "-S", "-c", probe],
+        [sys.executable, "-I", "-S", "-c", probe],
         capture_output=True,
         text=True,
         check=False,
-        env={"WINBACK_TEMPLATES": json.loads(layer), "PATH": ENV["PATH"], "AWS_DEFAULT_REGION": "us-east-1"},
+        env={"WINBACK_TEMPLATES": str(importable.layers[1]), "PATH": ENV["PATH"], "AWS_DEFAULT_REGION": "us-east-1"},
     )
     assert done.returncode == 0, done.stderr[-2000:]

@@ -12,12 +12,12 @@ import yaml
 from jinja2 import UndefinedError
 
 from conftest import Harness, at, order_created
-from winback.campaigns import parse_campaigns
-from winback.i18n import SUPPORTED, Translator
-from winback.local.preview import PREVIEWS
-from winback.recovery import coupon_email
-from winback.render import render, templates_dir
-from winback.store import ContactRecord, OrderRecord
+from winback.aws.store import ContactRecord, OrderRecord
+from winback.domain.recovery import coupon_email
+from winback.emails.i18n import SUPPORTED, Translator
+from winback.emails.render import render, templates_dir
+from winback.model.campaigns import parse_campaigns
+from winback_local.preview import PREVIEWS
 
 ROOT = Path(__file__).resolve().parents[1]
 SENT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -172,7 +172,7 @@ def test_every_locale_translates_every_message_and_templates_use_only_known_ones
 @pytest.mark.parametrize("template", sorted(PREVIEWS))
 @pytest.mark.parametrize("locale", SUPPORTED)
 def test_every_template_previews_in_every_locale(template: str, locale: str, tmp_path: Path) -> None:
-    from winback.cli import main
+    from winback_local.cli import main
 
     assert (
         main(

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from winback.local.engine import LambdaRoutes, VirtualClock, install
+from winback_local.engine import LambdaRoutes, VirtualClock, install
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

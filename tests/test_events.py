@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from conftest import order_created
-from winback import clock
-from winback.events import InvalidEvent, OrderCreated, OrderPaid, parse_event
+from winback.model import clock
+from winback.model.events import InvalidEvent, OrderCreated, OrderPaid, parse_event
 
 
 def envelope(detail_type: str = "Order Created", detail: Any = None, **overrides: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import Harness, at, order_created
-from winback import orders
+from winback.domain import orders
 
 
 @pytest.fixture

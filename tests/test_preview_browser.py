@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from winback.campaigns import load_campaigns
-from winback.i18n import SUPPORTED
-from winback.local.browser import ensure_chromium, measure, screenshot
-from winback.local.preview import PREVIEWS, preview
+from winback.emails.i18n import SUPPORTED
+from winback.model.campaigns import load_campaigns
+from winback_local.browser import ensure_chromium, measure, screenshot
+from winback_local.preview import PREVIEWS, preview
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTHS = (375, 1024)

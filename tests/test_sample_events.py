@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Harness
-from winback.local.template import read
+from winback_local.template import read
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 STACK = read()

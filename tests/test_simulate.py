@@ -1,4 +1,4 @@
-"""`winback simulate` as shared/brief/simulation.md specifies it."""
+"""`winback simulate` as docs/scenarios.md specifies it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import email.policy
 import json
 from pathlib import Path
 
-from winback.cli import main
+from winback_local.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo" / "scenario.json"

@@ -6,8 +6,8 @@ import importlib
 
 import pytest
 
-from winback.local.template import Tag, read
-from winback.store import ALL_MODELS, TABLE_ENV
+from winback.aws.store import ALL_MODELS, TABLE_ENV
+from winback_local.template import Tag, read
 
 STACK = read()
 
@@ -46,3 +46,33 @@ def test_each_model_matches_the_table_the_template_creates(model) -> None:
 def test_every_handler_the_template_names_imports(function: str) -> None:
     module, _, attr = STACK.functions[function].handler.rpartition(".")
     assert callable(getattr(importlib.import_module(module), attr))
+
+
+# -- operations: alarms page someone, failed events and customer data outlive the stack --------
+ALARMS = STACK.of_type("AWS::CloudWatch::Alarm")
+
+
+def test_every_alarm_notifies_the_stacks_topic_and_shows_on_the_dashboard() -> None:
+    dashboard = STACK.resources["Dashboard"]["Properties"]["DashboardBody"].value
+    assert len(ALARMS) >= 7
+    for name, alarm in ALARMS.items():
+        assert alarm["Properties"]["AlarmActions"] == [Tag("Ref", "AlarmTopic")], name
+        assert "${" + name + ".Arn}" in dashboard, f"{name} is not on the dashboard"
+    assert STACK.resources["AlarmEmailSubscription"]["Properties"]["TopicArn"] == Tag("Ref", "AlarmTopic")
+
+
+@pytest.mark.parametrize("alarm", ["FunctionErrorsAlarm", "FunctionThrottlesAlarm"])
+def test_the_lambda_alarms_watch_every_function(alarm: str) -> None:
+    metrics = ALARMS[alarm]["Properties"]["Metrics"]
+    watched = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"].value for m in metrics if "MetricStat" in m}
+    assert watched == set(STACK.functions)
+    assert len(metrics) <= 10, "CloudWatch takes at most 10 metrics per alarm: split it"
+
+
+def test_failed_events_and_customer_tables_survive_sam_delete() -> None:
+    kept = {"OrderEventsDLQ"} | {
+        name for name, r in STACK.of_type("AWS::DynamoDB::Table").items() if name != "ProductsTable"
+    }
+    for name in kept:
+        assert STACK.resources[name].get("DeletionPolicy") == "Retain", name
+        assert STACK.resources[name].get("UpdateReplacePolicy") == "Retain", name

@@ -92,7 +92,7 @@ def test_a_paid_order_never_turns_unpaid_again(stack: Harness) -> None:
     stack.send("Order Created", order_created(), when=at(minutes=6))
     stack.send("Order Cancelled", {"order_id": "o-1", "contact_id": "c-42"}, when=at(minutes=7))
     stack.run_until(at(days=2))
-    from winback.store import OrderRecord
+    from winback.aws.store import OrderRecord
 
     assert OrderRecord.get("o-1").status == "paid"
     assert stack.rt.outbox == []
@@ -177,8 +177,8 @@ def test_redeem_is_idempotent_per_order_and_single_use_per_contact(stack: Harnes
 
 def test_coupon_is_refused_on_an_offer_the_campaign_does_not_cover(campaigns: list) -> None:
     from conftest import T0
-    from winback.campaigns import parse_campaigns
-    from winback.local.runtime import LocalRuntime
+    from winback.model.campaigns import parse_campaigns
+    from winback_local.runtime import LocalRuntime
 
     narrow = parse_campaigns([{**campaigns[0].model_dump(mode="json"), "offers": ["python-course"]}])
     with LocalRuntime(T0, narrow) as runtime:
@@ -200,7 +200,7 @@ def test_a_retried_email_task_never_sends_a_second_email(stack: Harness) -> None
 def test_ses_throttling_is_retried_with_backoff_and_sends_once(stack: Harness, monkeypatch) -> None:
     from botocore.exceptions import ClientError
 
-    from winback import mailer
+    from winback.aws import mailer
 
     calls = {"n": 0}
     real_send = mailer._ses().send_email

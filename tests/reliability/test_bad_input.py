@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import T0, order_created
-from winback import clock
-from winback.campaigns import default_campaigns
-from winback.events import InvalidEvent, parse_event
-from winback.local.runtime import LocalRuntime
+from winback.model import clock
+from winback.model.campaigns import default_campaigns
+from winback.model.events import InvalidEvent, parse_event
+from winback_local.runtime import LocalRuntime
 
 # Text SQS and EventBridge carry: no surrogates, no control characters but tab and newlines.
 TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\t\n"), max_size=40)

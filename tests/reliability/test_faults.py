@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter
 
 from conftest import T0, Harness, at, order_created
-from winback.campaigns import default_campaigns
-from winback.local.faults import Faults
-from winback.local.reliability import healthy, run
-from winback.local.runtime import LocalRuntime
+from winback.model.campaigns import default_campaigns
+from winback_local.faults import Faults
+from winback_local.reliability import healthy, run
+from winback_local.runtime import LocalRuntime
 
 UNPAID = [c for c in default_campaigns() if c.flow == "unpaid_order"]
 

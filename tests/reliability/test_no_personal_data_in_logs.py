@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from winback import journal
-from winback.cli import main
-from winback.observe import logger
+from winback.aws import journal
+from winback.aws.observe import logger
+from winback_local.cli import main
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo" / "scenario.json"
 

@@ -9,7 +9,7 @@ from flows import checkout, shop
 from stack_checks import missing_permissions
 
 from conftest import Harness, at, order_created, order_paid
-from winback.local.meter import Meter
+from winback_local.meter import Meter
 
 
 def _exercise(stack: Harness) -> None:

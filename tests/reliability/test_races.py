@@ -11,8 +11,9 @@ import pytest
 from pynamodb.exceptions import DoesNotExist
 
 from conftest import Harness, at, order_created, order_paid
-from winback import coupons, mailer
-from winback.store import ListMember
+from winback.aws import mailer
+from winback.aws.store import ListMember
+from winback.domain import coupons
 
 CODE = "COMEBACK10"
 LIST = "unpaid-order-coupon"

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from winback import carts
+from winback.domain import carts
 from winback.handlers.flow_task import flow_task
 
 

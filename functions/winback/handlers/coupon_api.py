@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from winback import coupons
-from winback.observe import logger, metrics, tracer
+from winback.aws.observe import logger, metrics, tracer
+from winback.domain import coupons
 
 app = APIGatewayRestResolver()
 

@@ -6,8 +6,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from winback.errors import retryable
-from winback.observe import logger, metrics, tracer
+from winback.aws.errors import retryable
+from winback.aws.observe import logger, metrics, tracer
 
 
 def flow_task(

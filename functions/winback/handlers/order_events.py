@@ -11,8 +11,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from winback import orders
-from winback.observe import logger, metrics, tracer
+from winback.aws.observe import logger, metrics, tracer
+from winback.domain import orders
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

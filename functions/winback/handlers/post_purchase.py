@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel
 
-from winback import purchases
+from winback.domain import purchases
 from winback.handlers.flow_task import flow_task
 
 

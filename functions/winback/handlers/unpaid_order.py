@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel
 
-from winback import recovery
+from winback.domain import recovery
 from winback.handlers.flow_task import flow_task
 
 

@@ -1,0 +1,1 @@
+"""The adapters to AWS: DynamoDB tables (pynamodb), SES, Step Functions, SQS, logs and metrics."""

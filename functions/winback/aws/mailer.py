@@ -1,0 +1,83 @@
+"""Sending email through SES v2 as a full MIME message (HTML and text parts)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from functools import lru_cache
+from typing import Any
+
+from winback.emails.render import Rendered
+from winback.model import clock
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    sender: str
+    to: str
+    content: Rendered
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def default_sender() -> str:
+    return os.environ.get("SENDER_EMAIL", "shop@example.com")
+
+
+def _utf8_qp() -> Charset:
+    charset = Charset("utf-8")
+    charset.body_encoding = QP  # readable source, safe line lengths
+    return charset
+
+
+def domain_of(address: str) -> str:
+    """ "Shop <shop@example.com>" -> "example.com"."""
+    return parseaddr(address)[1].rsplit("@", 1)[-1]
+
+
+def unsubscribe_placeholder(address: str | None) -> str:
+    """Until one-click unsubscribe lands, the footer link asks by email."""
+    _, plain = parseaddr(address or default_sender())
+    return f"mailto:{plain}?subject=Unsubscribe"
+
+
+def to_mime(mail: Outgoing) -> bytes:
+    """multipart/alternative with a text and an HTML part. Headers are RFC 2047
+    encoded by email.header, which round-trips any subject exactly (the newer
+    email.policy folder can add or drop spaces around encoded words)."""
+    message = MIMEMultipart("alternative")
+    name, address = parseaddr(mail.sender)
+    message["From"] = formataddr((name, address), charset="utf-8")
+    message["To"] = mail.to
+    message["Subject"] = Header(mail.content.subject, "utf-8")  # type: ignore[assignment]
+    message["Date"] = formatdate(clock.now().timestamp(), usegmt=True)
+    message["Message-ID"] = make_msgid(domain=domain_of(mail.sender) or "winback_local")
+    for header, value in mail.headers.items():
+        message[header] = value
+    message.attach(MIMEText(mail.content.text, "plain", _utf8_qp()))  # type: ignore[arg-type]
+    message.attach(MIMEText(mail.content.html, "html", _utf8_qp()))  # type: ignore[arg-type]
+    return message.as_bytes()
+
+
+@lru_cache(maxsize=1)
+def _ses() -> Any:
+    import boto3
+
+    return boto3.client("sesv2")
+
+
+def send(mail: Outgoing) -> str:
+    """Hand the message to SES; returns SES's message id."""
+    request: dict[str, Any] = {
+        "FromEmailAddress": mail.sender,
+        "Destination": {"ToAddresses": [mail.to]},
+        "Content": {"Raw": {"Data": to_mime(mail)}},
+    }
+    configuration_set = os.environ.get("SES_CONFIGURATION_SET")
+    if configuration_set:
+        request["ConfigurationSetName"] = configuration_set
+    return str(_ses().send_email(**request)["MessageId"])

@@ -1,0 +1,247 @@
+"""DynamoDB tables, one per concept, through pynamodb.
+
+Table names come from the environment that template.yaml sets on every function;
+the defaults are the names the local runtime creates.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TypeVar
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+TABLE_ENV = {
+    "OrderRecord": ("ORDERS_TABLE", "winback-orders"),
+    "ContactRecord": ("CONTACTS_TABLE", "winback-contacts"),
+    "CampaignRecord": ("CAMPAIGNS_TABLE", "winback-campaigns"),
+    "ListMember": ("LIST_MEMBERS_TABLE", "winback-list-members"),
+    "SendRecord": ("SENDS_TABLE", "winback-sends"),
+    "Redemption": ("REDEMPTIONS_TABLE", "winback-redemptions"),
+    "CartRecord": ("CARTS_TABLE", "winback-carts"),
+    "CustomerRecord": ("CUSTOMERS_TABLE", "winback-customers"),
+    "ProductRecord": ("PRODUCTS_TABLE", "winback-products"),
+}
+
+
+M = TypeVar("M", bound=Model)
+
+
+def find[M: Model](model: type[M], key: str | None) -> M | None:
+    """The item under `key` (a consistent read), or None if there is none."""
+    if not key:
+        return None
+    try:
+        return model.get(key, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def condition_failed(error: Exception) -> bool:
+    """A conditional write that lost: the expected answer to a duplicate or a race."""
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _table(model: str) -> str:
+    env, default = TABLE_ENV[model]
+    return os.environ.get(env, default)
+
+
+class OrderRecord(Model):
+    """An order's payment state and what the email needs. Status only moves forward:
+    unpaid -> paid | cancelled, and cancelled -> paid (money received wins)."""
+
+    class Meta:
+        table_name = _table("OrderRecord")
+
+    order_id = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute(null=True)  # unpaid | paid | cancelled
+    contact_id = UnicodeAttribute(null=True)
+    offer_id = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
+    total = UnicodeAttribute(null=True)  # decimal string, as received
+    pay_url = UnicodeAttribute(null=True)
+    items = JSONAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    paid_at = UTCDateTimeAttribute(null=True)
+    paid_total = UnicodeAttribute(null=True)
+    coupon_code = UnicodeAttribute(null=True)
+    cancelled_at = UTCDateTimeAttribute(null=True)
+    reminded_at = UTCDateTimeAttribute(null=True)  # when a recovery email went out
+    reminded_by = UnicodeAttribute(null=True)  # the campaign that sent it
+
+
+class ContactRecord(Model):
+    """The latest known contact details; personal data, never logged."""
+
+    class Meta:
+        table_name = _table("ContactRecord")
+
+    contact_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute(null=True)
+    first_name = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(default="en")
+    timezone = UnicodeAttribute(default="UTC")
+    marketing_consent = BooleanAttribute(default=False)
+    updated_at = UTCDateTimeAttribute(null=True)  # event time of the last update applied
+
+
+class CouponCodeIndex(GlobalSecondaryIndex["CampaignRecord"]):
+    class Meta:
+        index_name = "coupon_code-index"
+        projection = AllProjection()
+
+    coupon_code = UnicodeAttribute(hash_key=True)
+
+
+class CampaignRecord(Model):
+    """A campaign as applied by `winback campaigns apply` (config is its JSON)."""
+
+    class Meta:
+        table_name = _table("CampaignRecord")
+
+    campaign_id = UnicodeAttribute(hash_key=True)
+    coupon_code = UnicodeAttribute()
+    config = JSONAttribute()
+    applied_at = UTCDateTimeAttribute(null=True)
+    by_coupon = CouponCodeIndex()
+
+
+class ListMember(Model):
+    """Membership of a coupon-eligible list. `expires_at` is both the end of the
+    eligibility window that validation checks and the table's TTL attribute."""
+
+    class Meta:
+        table_name = _table("ListMember")
+
+    list_id = UnicodeAttribute(hash_key=True)
+    contact_id = UnicodeAttribute(range_key=True)
+    order_id = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    added_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+class SendRecord(Model):
+    """The send ledger: one row per email that a flow step may send, claimed before
+    SES is called, so a retried task never sends twice."""
+
+    class Meta:
+        table_name = _table("SendRecord")
+
+    send_id = UnicodeAttribute(hash_key=True)  # flow#campaign#order#step
+    status = UnicodeAttribute()  # sending | sent | skipped
+    reason = UnicodeAttribute(null=True)  # why skipped
+    contact_id = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    order_id = UnicodeAttribute(null=True)
+    template = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    coupon_code = UnicodeAttribute(null=True)
+    variant = UnicodeAttribute(null=True)  # the A/B variant this contact got
+    message_id = UnicodeAttribute(null=True)
+    claimed_at = UTCDateTimeAttribute()
+    sent_at = UTCDateTimeAttribute(null=True)
+
+
+class Redemption(Model):
+    """One coupon use by one contact; the conditional put makes it single-use."""
+
+    class Meta:
+        table_name = _table("Redemption")
+
+    redemption_id = UnicodeAttribute(hash_key=True)  # CODE#contact_id
+    order_id = UnicodeAttribute()
+    discount = UnicodeAttribute()
+    redeemed_at = UTCDateTimeAttribute()
+
+
+class CartRecord(Model):
+    """A checkout the shopper started. The latest "Checkout Started" (by event time)
+    holds the items; an order for it closes it. Status: open -> ordered | bought."""
+
+    class Meta:
+        table_name = _table("CartRecord")
+
+    cart_id = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute()  # open | ordered | bought
+    contact_id = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
+    subtotal = UnicodeAttribute(null=True)
+    restore_url = UnicodeAttribute(null=True)
+    items = JSONAttribute(null=True)
+    started_at = UTCDateTimeAttribute(null=True)  # the first "Checkout Started"
+    updated_at = UTCDateTimeAttribute(null=True)  # the event time of the items held
+    closed_at = UTCDateTimeAttribute(null=True)
+    order_id = UnicodeAttribute(null=True)  # the order that closed it
+
+
+class CustomerRecord(Model):
+    """What a contact bought and when winback last gave them a coupon: the facts
+    every flow checks before an email (bought since? first purchase? cool-down?)."""
+
+    class Meta:
+        table_name = _table("CustomerRecord")
+
+    contact_id = UnicodeAttribute(hash_key=True)
+    paid_orders = UnicodeSetAttribute(null=True)  # a set, so a duplicate counts once
+    last_ordered_at = UTCDateTimeAttribute(null=True)
+    last_paid_at = UTCDateTimeAttribute(null=True)
+    last_coupon_at = UTCDateTimeAttribute(null=True)
+    last_coupon_for = UnicodeAttribute(null=True)  # the send that got it (a retry gets it again)
+
+
+class BestSellerIndex(GlobalSecondaryIndex["ProductRecord"]):
+    """Sparse: only best sellers carry `best_seller`, ranked by `best_seller_rank`."""
+
+    class Meta:
+        index_name = "best_seller-index"
+        projection = AllProjection()
+
+    best_seller = UnicodeAttribute(hash_key=True)
+    best_seller_rank = NumberAttribute(range_key=True)
+
+
+class ProductRecord(Model):
+    """The merchant's catalogue, loaded by `winback catalogue load`: what the
+    confirmation email recommends."""
+
+    class Meta:
+        table_name = _table("ProductRecord")
+
+    sku = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    price = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    url = UnicodeAttribute()
+    image_url = UnicodeAttribute(null=True)
+    complementary = ListAttribute(of=UnicodeAttribute, null=True)
+    best_seller = UnicodeAttribute(null=True)
+    best_seller_rank = NumberAttribute(null=True)
+    by_best_seller = BestSellerIndex()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    OrderRecord,
+    ContactRecord,
+    CampaignRecord,
+    ListMember,
+    SendRecord,
+    Redemption,
+    CartRecord,
+    CustomerRecord,
+    ProductRecord,
+)

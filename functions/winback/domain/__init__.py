@@ -1,0 +1,1 @@
+"""The business steps of each flow: orders, carts, purchases, recovery, coupons, sending."""

@@ -1,0 +1,189 @@
+"""The abandoned-cart series: capture carts, and the steps of its state machine.
+
+infra/statemachines/abandoned_cart_series.asl.json holds the three waits (default
+1 h, 24 h and 72 h after the checkout started). Before each email the step reads
+the cart and the customer again: a cart ordered or bought meanwhile ends the series,
+and the email shows the items as they are now, not as they were at the start.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from winback.aws import campaign_store, flows, journal
+from winback.aws.store import CartRecord, ContactRecord, CustomerRecord, condition_failed, find
+from winback.domain import coupons, sending
+from winback.model import clock
+from winback.model.campaigns import CartCampaign, Coupon, Variant
+from winback.model.events import CheckoutStarted
+
+if TYPE_CHECKING:
+    from winback.emails.render import Rendered
+
+FLOW = "abandoned_cart"
+CART_FLOW_ENV = "CART_SERIES_STATE_MACHINE_ARN"
+
+
+def _campaign_for_carts() -> CartCampaign | None:
+    found = [c for c in campaign_store.all_campaigns() if c.enabled and isinstance(c, CartCampaign)]
+    return found[0] if found else None
+
+
+def capture(detail: CheckoutStarted, at: datetime) -> None:
+    """Store the cart; the first checkout of a cart starts its series. A later one
+    replaces the items (the shopper changed the cart), unless the cart was ordered."""
+    details: dict[str, Any] = {
+        "contact_id": detail.contact.id,
+        "currency": detail.currency,
+        "subtotal": str(detail.subtotal),
+        "restore_url": detail.restore_url,
+        "items": [item.model_dump(mode="json") for item in detail.items],
+        "updated_at": at,
+    }
+    try:
+        CartRecord(detail.cart_id, status="open", started_at=at, **details).save(
+            condition=CartRecord.cart_id.does_not_exist()
+        )
+        first = True
+    except PutError as error:
+        if not condition_failed(error):
+            raise
+        first = False
+        try:
+            CartRecord(detail.cart_id).update(
+                actions=[getattr(CartRecord, name).set(value) for name, value in details.items()],
+                condition=(CartRecord.status == "open") & (CartRecord.updated_at <= at),
+            )
+        except UpdateError as update_error:
+            if not condition_failed(update_error):
+                raise
+            return  # ordered already, or an older checkout arriving late
+    campaign = _campaign_for_carts()
+    if campaign is None:
+        return
+    # Started on later checkouts too (a retry after a failed start); the name keeps it to one series per cart.
+    due = [clock.iso(at + timedelta(hours=step.after_hours)) for step in campaign.steps]
+    execution = flows.start(
+        CART_FLOW_ENV,
+        "cart",
+        detail.cart_id,
+        {"cart_id": detail.cart_id, "campaign_id": campaign.id, "due": due, "offer_seconds": campaign.window_seconds},
+    )
+    if execution and first:
+        journal.record("flow.started", flow=FLOW, campaign=campaign.id, execution=execution, cart_id=detail.cart_id)
+
+
+def close(cart_id: str, order_id: str, at: datetime) -> None:
+    """An order was placed for this cart: the series ends before its next email
+    (the unpaid-order flow takes over while the order is unpaid)."""
+    try:
+        CartRecord(cart_id).update(
+            actions=[
+                CartRecord.status.set("ordered"),
+                CartRecord.order_id.set(order_id),
+                CartRecord.closed_at.set(at),
+            ],
+            condition=CartRecord.status.does_not_exist() | (CartRecord.status == "open"),
+        )
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+
+
+def _ended_by_purchase(cart: CartRecord) -> str | None:
+    """ "ordered" or "bought" if the shopper ordered this cart or bought anything
+    since it started (Order Paid does not name its cart); None while abandoned."""
+    if cart.status != "open":
+        return cart.status
+    customer = find(CustomerRecord, cart.contact_id)
+    started = cart.started_at
+    if customer is None or started is None:
+        return None
+    if customer.last_paid_at and customer.last_paid_at >= started:
+        return "bought"
+    if customer.last_ordered_at and customer.last_ordered_at >= started:
+        return "ordered"
+    return None
+
+
+def _end(execution: str, cart_id: str, outcome: str, **fields: Any) -> dict[str, Any]:
+    journal.record("flow.ended", flow=FLOW, execution=execution, outcome=outcome, cart_id=cart_id, **fields)
+    return {"go_on": False, "offer": False}
+
+
+def remind(cart_id: str, campaign_id: str, execution: str, step: int) -> dict[str, Any]:
+    """Email `step` (1 need help, 2 on hold, 3 the offer) unless the cart was bought."""
+    cart = CartRecord.get(cart_id, consistent_read=True)
+    outcome = _ended_by_purchase(cart)
+    if outcome:
+        return _end(execution, cart_id, outcome, emails_sent=step - 1)
+    campaign = campaign_store.get(campaign_id, CartCampaign)
+    person = sending.contact(cart.contact_id)
+    reason = sending.cannot_email(person)
+    if reason:
+        journal.record(
+            "email.skipped", contact_id=cart.contact_id, campaign=campaign.id, reason=reason, cart_id=cart_id
+        )
+        return _end(execution, cart_id, f"skipped_{reason}")
+    assert person is not None and cart.contact_id is not None
+    send_id = f"{FLOW}#{cart_id}#{step}"
+    now = clock.now()
+    coupon = None
+    last = step == len(campaign.steps)
+    if last and coupons.offer(cart.contact_id, campaign, send_id, f"cart#{cart_id}", now, cart_id=cart_id):
+        coupon = campaign.coupon
+    variant = sending.variant_for(cart.contact_id, campaign, campaign.steps[step - 1])
+    content = cart_email(cart, person, campaign, step, coupon, variant, now)
+    sending.send_once(
+        send_id,
+        person=person,
+        campaign=campaign,
+        template=campaign.template,
+        content=content,
+        coupon_code=coupon.code if coupon else None,
+        variant=variant.name if variant else None,
+        cart_id=cart_id,
+        step=step,
+    )
+    return {"go_on": True, "offer": coupon is not None}
+
+
+def cart_email(
+    cart: CartRecord,
+    person: ContactRecord,
+    campaign: CartCampaign,
+    step: int,
+    coupon: Coupon | None,
+    variant: Variant | None,
+    now: datetime,
+) -> Rendered:
+    """Email `step` of the series for this cart as it is now (the preview renders the same)."""
+    context = {
+        "step": step,
+        "items": cart.items or [],
+        "currency": cart.currency,
+        "subtotal": Decimal(cart.subtotal or "0"),
+        "restore_url": sending.with_coupon(cart.restore_url or "", campaign, coupon.code if coupon else None),
+        "coupon": coupon.model_dump() if coupon else None,
+        "valid_hours": campaign.window_hours,
+        "valid_until": now + timedelta(hours=campaign.window_hours),
+        "hero_image": variant.hero_image if variant else None,
+    }
+    subject = variant.subject_for(person.locale) if variant else None
+    return sending.render_for(campaign, person, campaign.template, context, subject)
+
+
+def end_series(cart_id: str, campaign_id: str, execution: str) -> dict[str, Any]:
+    """After the last email (and the offer's window): the coupon stops working, and
+    the outcome is recorded: bought or ordered during the series, or completed."""
+    cart = CartRecord.get(cart_id, consistent_read=True)
+    campaign = campaign_store.get(campaign_id, CartCampaign)
+    if cart.contact_id:
+        coupons.leave_list(campaign, cart.contact_id, f"cart#{cart_id}")
+    outcome = _ended_by_purchase(cart) or "completed"
+    journal.record("flow.ended", flow=FLOW, execution=execution, outcome=outcome, cart_id=cart_id)
+    return {"outcome": outcome}

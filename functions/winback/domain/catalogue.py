@@ -1,0 +1,123 @@
+"""The merchant's product catalogue: what the confirmation email recommends.
+
+`winback catalogue load FILE --table` validates a YAML file and writes it to the
+products table; best sellers carry a rank in a sparse index, so reading the top
+few is one query whatever the size of the catalogue.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from winback.aws.store import ProductRecord
+from winback.model.campaigns import HttpUrl, read_yaml
+from winback.model.events import Currency, Money
+
+RECOMMENDED = 3
+BEST_SELLER = "yes"
+
+
+class CatalogueError(ValueError):
+    """A catalogue file that cannot be used; the message names the product and field."""
+
+
+class Product(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    description: Annotated[str, StringConstraints(max_length=300)] | None = None
+    price: Money
+    currency: Currency
+    url: HttpUrl
+    image_url: HttpUrl | None = None
+    complementary: list[str] = []  # skus that go well with this one
+
+
+class Catalogue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    products: Annotated[list[Product], Field(min_length=1)]
+    best_sellers: list[str] = []  # skus, best first
+
+    @model_validator(mode="after")
+    def _known_skus(self) -> Catalogue:
+        skus = [p.sku for p in self.products]
+        if len(set(skus)) != len(skus):
+            raise ValueError("two products share a sku")
+        known = set(skus)
+        for product in self.products:
+            for sku in product.complementary:
+                if sku not in known:
+                    raise ValueError(f"product {product.sku}: complementary sku {sku!r} is not in the catalogue")
+        for sku in self.best_sellers:
+            if sku not in known:
+                raise ValueError(f"best_sellers: sku {sku!r} is not in the catalogue")
+        return self
+
+
+def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
+    try:
+        return Catalogue.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "catalogue"
+        raise CatalogueError(f"{source}: {where}: {first['msg'].removeprefix('Value error, ')}") from None
+
+
+def load_catalogue(path: str | Path) -> Catalogue:
+    return parse_catalogue(read_yaml(Path(path), "the catalogue", CatalogueError), str(path))
+
+
+def apply(catalogue: Catalogue) -> int:
+    """Write every product (replacing what was there under its sku)."""
+    rank = {sku: n for n, sku in enumerate(catalogue.best_sellers, start=1)}
+    with ProductRecord.batch_write() as batch:
+        for product in catalogue.products:
+            batch.save(
+                ProductRecord(
+                    product.sku,
+                    name=product.name,
+                    description=product.description,
+                    price=str(product.price),
+                    currency=product.currency,
+                    url=product.url,
+                    image_url=product.image_url,
+                    complementary=product.complementary or None,
+                    best_seller=BEST_SELLER if product.sku in rank else None,
+                    best_seller_rank=rank.get(product.sku),
+                )
+            )
+    return len(catalogue.products)
+
+
+def _shown(record: ProductRecord) -> dict[str, Any]:
+    return {
+        "sku": record.sku,
+        "name": record.name,
+        "description": record.description,
+        "price": record.price,
+        "currency": record.currency,
+        "url": record.url,
+        "image_url": record.image_url,
+    }
+
+
+def recommendations(bought: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Complementary products of what was bought, and best sellers, neither showing
+    what was bought nor the same product twice: at most RECOMMENDED of each."""
+    seen = set(bought)
+    wanted: list[str] = []
+    for record in ProductRecord.batch_get(list(dict.fromkeys(bought))):
+        for sku in record.complementary or []:
+            if sku not in seen and sku not in wanted:
+                wanted.append(str(sku))
+    found = {r.sku: r for r in ProductRecord.batch_get(wanted[:RECOMMENDED])} if wanted else {}
+    complementary = [_shown(found[sku]) for sku in wanted[:RECOMMENDED] if sku in found]
+    seen |= set(found)
+    best: list[dict[str, Any]] = []
+    for record in ProductRecord.by_best_seller.query(BEST_SELLER, limit=RECOMMENDED + len(seen)):
+        if record.sku not in seen and len(best) < RECOMMENDED:
+            best.append(_shown(record))
+    return complementary, best

@@ -1,0 +1,244 @@
+"""Order events in: order state, contact details, and starting the recovery flow.
+
+Every update is conditional so the state is right whatever order the events arrive
+in: a paid order never turns unpaid again, and an older contact update never
+overwrites a newer one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from winback.aws import campaign_store, flows, journal, rejects
+from winback.aws.store import ContactRecord, OrderRecord, condition_failed
+from winback.domain import carts, coupons, purchases
+from winback.model.campaigns import UnpaidOrderCampaign, choose_campaign
+from winback.model.events import (
+    CheckoutStarted,
+    Contact,
+    ContactUpdated,
+    InvalidEvent,
+    OrderCancelled,
+    OrderCreated,
+    OrderEvent,
+    OrderPaid,
+    parse_event,
+)
+
+UNPAID_FLOW_ENV = "UNPAID_ORDER_STATE_MACHINE_ARN"
+FIRST_WAIT = "WaitBeforeReminder"  # the state in infra/statemachines/unpaid_order_recovery.asl.json
+
+
+def _purchases_matter() -> bool:
+    """Who bought what and when is read by the cart and post-purchase flows only: a
+    shop running unpaid-order recovery alone saves the write on every order event."""
+    return any(c.enabled and c.flow in ("abandoned_cart", "post_purchase") for c in campaign_store.all_campaigns())
+
+
+def save_contact(contact: Contact, at: datetime) -> None:
+    """Keep the newest details: an update older than the stored one is ignored.
+    The event carries the whole contact, so the record is replaced, not merged."""
+    record = ContactRecord(
+        contact.id,
+        email=contact.email,
+        first_name=contact.first_name,
+        locale=contact.locale,
+        timezone=contact.timezone,
+        marketing_consent=contact.marketing_consent,
+        updated_at=at,
+    )
+    try:
+        record.save(condition=ContactRecord.updated_at.does_not_exist() | (ContactRecord.updated_at <= at))
+    except PutError as error:
+        if not condition_failed(error):
+            raise
+
+
+def _record_created(detail: OrderCreated, at: datetime) -> tuple[OrderRecord, bool]:
+    """Store the order; returns it and whether this was the first delivery of its
+    creation (conditional writes, so exactly one delivery of a duplicate wins)."""
+    details: dict[str, Any] = {
+        "contact_id": detail.contact.id,
+        "offer_id": detail.offer_id,
+        "currency": detail.currency,
+        "total": str(detail.total),
+        "pay_url": detail.pay_url,
+        "items": [item.model_dump(mode="json") for item in detail.items],
+        "created_at": at,
+    }
+    order = OrderRecord(detail.order_id, status="unpaid", **details)
+    try:  # the usual case: nothing is known of this order yet
+        order.save(condition=OrderRecord.order_id.does_not_exist())
+        return order, True
+    except PutError as error:
+        if not condition_failed(error):
+            raise
+    order = OrderRecord(detail.order_id)
+    try:  # paid or cancelled arrived first: fill in the details, keep the status
+        order.update(
+            actions=[getattr(OrderRecord, name).set(value) for name, value in details.items()],
+            condition=OrderRecord.created_at.does_not_exist(),
+        )
+        return order, True
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+    return OrderRecord.get(detail.order_id, consistent_read=True), False  # a duplicate
+
+
+def order_created(event: OrderEvent, detail: OrderCreated) -> None:
+    save_contact(detail.contact, event.time)
+    # An order ends the contact's cart series: the unpaid-order flow takes over.
+    if _purchases_matter():
+        purchases.record_order(detail.contact.id, event.time)
+    if detail.cart_id:
+        carts.close(detail.cart_id, detail.order_id, event.time)
+    order, first = _record_created(detail, event.time)
+    if first:
+        journal.record("order.seen", order_id=detail.order_id, offer_id=detail.offer_id)
+    if order.status != "unpaid":
+        return  # paid or cancelled before we heard it was created: nothing to recover
+    campaign = choose_campaign(campaign_store.all_campaigns(), detail.offer_id)
+    if not isinstance(campaign, UnpaidOrderCampaign):
+        return
+    # Started again on a duplicate too: if the first delivery failed between the
+    # write above and this call, the retry must still start the flow. Step Functions
+    # keeps it to one execution per order by name.
+    execution = flows.start(
+        UNPAID_FLOW_ENV,
+        "order",
+        detail.order_id,
+        {
+            "order_id": detail.order_id,
+            "campaign_id": campaign.id,
+            "delay_seconds": campaign.delay_seconds,
+            "window_seconds": campaign.window_seconds,
+        },
+    )
+    if execution and first:
+        journal.record(
+            "flow.started",
+            flow="unpaid_order",
+            campaign=campaign.id,
+            execution=execution,
+            order_id=detail.order_id,
+        )
+
+
+def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
+    order = OrderRecord(detail.order_id)
+    actions: list[Any] = [
+        OrderRecord.status.set("paid"),
+        OrderRecord.paid_at.set(event.time),
+        OrderRecord.paid_total.set(str(detail.total)),
+        OrderRecord.contact_id.set(OrderRecord.contact_id | detail.contact_id),
+        OrderRecord.currency.set(OrderRecord.currency | detail.currency),
+    ]
+    if detail.coupon_code:
+        actions.append(OrderRecord.coupon_code.set(detail.coupon_code))
+    try:
+        order.update(
+            actions=actions,
+            condition=OrderRecord.status.does_not_exist() | (OrderRecord.status != "paid"),
+        )
+        first = True
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        first = False  # already paid: a duplicate, or a retry after a failure below
+        order = OrderRecord.get(detail.order_id, consistent_read=True)
+    # Both idempotent, so a retry finishes what a failed delivery started.
+    if _purchases_matter():
+        paid_orders = purchases.record_payment(detail.contact_id, detail.order_id, event.time)
+        purchases.start(order, paid_orders, event.time)
+    if not first:
+        return
+    if _end_waiting_flow(detail.order_id, "paid") == flows.PAST:
+        _end_coupon_now(order)  # the flow may have put them on the coupon list
+    if order.reminded_at is not None and order.reminded_at <= event.time:
+        journal.record(
+            "order.recovered",
+            order_id=detail.order_id,
+            contact_id=detail.contact_id,
+            campaign=order.reminded_by,
+            revenue=Decimal(detail.total),
+            currency=detail.currency,
+            coupon_code=detail.coupon_code,
+        )
+
+
+def _end_waiting_flow(order_id: str, outcome: str) -> str:
+    """Paid or cancelled while the flow still waits out its delay: nothing was offered,
+    so stop it now (one state transition instead of four). Returns what
+    flows.stop_if_still_in found."""
+    found = flows.stop_if_still_in(
+        UNPAID_FLOW_ENV, "order", order_id, FIRST_WAIT, f"order {outcome} before the reminder"
+    )
+    if found == flows.STOPPED:
+        execution = flows.execution_arn(UNPAID_FLOW_ENV, "order", order_id)
+        journal.record("flow.ended", flow="unpaid_order", execution=execution, outcome=outcome, order_id=order_id)
+    return found
+
+
+def _end_coupon_now(order: OrderRecord) -> None:
+    """Paid after the flow offered the coupon (or while it was offering it): the coupon
+    list keeps nobody for an order that is paid, not even until the window ends."""
+    campaign = choose_campaign(campaign_store.all_campaigns(), order.offer_id) if order.offer_id else None
+    if isinstance(campaign, UnpaidOrderCampaign) and order.contact_id:
+        coupons.leave_list(campaign, order.contact_id, order.order_id)
+
+
+def order_cancelled(event: OrderEvent, detail: OrderCancelled) -> None:
+    try:
+        OrderRecord(detail.order_id).update(
+            actions=[
+                OrderRecord.status.set("cancelled"),
+                OrderRecord.cancelled_at.set(event.time),
+                OrderRecord.contact_id.set(OrderRecord.contact_id | detail.contact_id),
+            ],
+            condition=OrderRecord.status.does_not_exist() | (OrderRecord.status == "unpaid"),
+        )
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        return
+    _end_waiting_flow(detail.order_id, "cancelled")
+
+
+def apply(event: OrderEvent) -> None:
+    """Apply one valid event to the store and start what it triggers."""
+    detail = event.detail
+    if isinstance(detail, OrderCreated):
+        order_created(event, detail)
+    elif isinstance(detail, OrderPaid):
+        order_paid(event, detail)
+    elif isinstance(detail, OrderCancelled):
+        order_cancelled(event, detail)
+    elif isinstance(detail, ContactUpdated):
+        save_contact(detail.contact, event.time)
+    elif isinstance(detail, CheckoutStarted):
+        save_contact(detail.contact, event.time)
+        carts.capture(detail, event.time)
+
+
+def ingest(body: str) -> str:
+    """One queued event: applied, or rejected with its reason. Returns the outcome.
+
+    Raises only for failures a retry may fix (the batch then reports this record).
+    """
+    try:
+        raw = json.loads(body)
+    except json.JSONDecodeError as error:
+        return rejects.reject(body, f"event: not valid JSON ({error.msg})", None)
+    try:
+        event = parse_event(raw)
+    except InvalidEvent as invalid:
+        event_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+        return rejects.reject(body, invalid.reason, event_id)
+    apply(event)
+    return "applied"

@@ -1,0 +1,158 @@
+"""Sending one email of a flow: rendered for the contact, sent at most once, recorded.
+
+Every flow's email goes through `send_once`: the send ledger row is claimed before SES
+is called, so a retried task finds it and sends nothing (at most once; the README says
+why). If SES refuses the call the claim is released so the retry can send.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import PutError
+
+from winback.aws import journal
+from winback.aws.store import ContactRecord, SendRecord, condition_failed, find
+from winback.model import clock
+from winback.model.campaigns import Campaign, EmailStep, Variant
+
+if TYPE_CHECKING:
+    from winback.aws.mailer import Outgoing
+    from winback.emails.render import Rendered
+
+
+def contact(contact_id: str | None) -> ContactRecord | None:
+    return find(ContactRecord, contact_id)
+
+
+def cannot_email(person: ContactRecord | None, marketing: bool = True) -> str | None:
+    """Why this contact may not get the email (no_email, no_consent), or None.
+    Marketing email needs consent; a transactional one only an address."""
+    if person is None or not person.email:
+        return "no_email"
+    if marketing and not person.marketing_consent:
+        return "no_consent"
+    return None
+
+
+def variant_for(contact_id: str, campaign: Campaign, step: EmailStep) -> Variant | None:
+    """The A/B variant of `step` this contact gets: the same one every time, by
+    contact and campaign, and close to evenly split over many contacts."""
+    if not step.variants:
+        return None
+    digest = hashlib.sha256(f"{campaign.id}\x1f{contact_id}".encode()).digest()
+    return step.variants[int.from_bytes(digest[:8], "big") % len(step.variants)]
+
+
+def with_coupon(url: str, campaign: Campaign, code: str | None) -> str:
+    """The link with the coupon in the campaign's query parameter: the shop applies
+    it, the customer never types it."""
+    if not code:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != campaign.coupon_param]
+    query.append((campaign.coupon_param, code))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def render_for(
+    campaign: Campaign, person: ContactRecord, template: str, context: dict[str, Any], subject: str | None = None
+) -> Rendered:
+    """The campaign's email in the contact's locale and time zone, with its branding;
+    `subject` (an A/B variant's) replaces the template's."""
+    # Jinja2 and Babel load here, on the paths that send: cold start.
+    from winback.aws import mailer
+    from winback.emails.render import Rendered, render
+
+    content = render(
+        template,
+        {"first_name": person.first_name or "", **context},
+        locale=person.locale,
+        timezone=person.timezone or "UTC",
+        branding=campaign.branding,
+        unsubscribe_url=mailer.unsubscribe_placeholder(campaign.branding.reply_to or campaign.sender),
+    )
+    return Rendered(subject, content.html, content.text) if subject else content
+
+
+SEND_HEADER = "X-Winback-Send"  # the ledger's send id: which flow step sent this message
+
+
+def outgoing(campaign: Campaign, to: str, content: Rendered, send_id: str | None = None) -> Outgoing:
+    """The message as handed to SES: the campaign's sender (or the stack's), the
+    branding's reply-to, and the send id (no personal data in it)."""
+    from winback.aws import mailer
+
+    headers = {"Reply-To": campaign.branding.reply_to} if campaign.branding.reply_to else {}
+    if send_id:
+        headers[SEND_HEADER] = send_id
+    return mailer.Outgoing(campaign.sender or mailer.default_sender(), to, content, headers)
+
+
+def send_once(
+    send_id: str,
+    *,
+    person: ContactRecord,
+    campaign: Campaign,
+    template: str,
+    content: Rendered,
+    coupon_code: str | None = None,
+    variant: str | None = None,
+    **fields: Any,
+) -> bool:
+    """Send unless this send_id was sent (or is being sent) already; True if sent.
+    `fields` (order_id, cart_id, step) go to the ledger's journal entry."""
+    from winback.aws import mailer
+
+    assert person.email
+    claim = SendRecord(
+        send_id,
+        status="sending",
+        contact_id=person.contact_id,
+        campaign_id=campaign.id,
+        order_id=fields.get("order_id") or fields.get("cart_id"),
+        template=template,
+        coupon_code=coupon_code,
+        variant=variant,
+        claimed_at=clock.now(),
+    )
+    try:
+        claim.save(condition=SendRecord.send_id.does_not_exist())
+    except PutError as error:
+        if condition_failed(error):
+            return False
+        raise
+    try:
+        message_id = mailer.send(outgoing(campaign, person.email, content, send_id))
+    except ClientError:
+        # SES answered with an error (throttled, refused): nothing was sent, so the
+        # claim is released and the retry sends. Any other failure (a lost response,
+        # a timeout) may come after SES accepted the message: the claim stays and
+        # the retry sends nothing (at most once).
+        claim.delete()
+        raise
+    claim.update(
+        actions=[
+            SendRecord.status.set("sent"),
+            SendRecord.message_id.set(message_id),
+            SendRecord.sent_at.set(clock.now()),
+            SendRecord.subject.set(content.subject),
+        ]
+    )
+    extra = {"variant": variant} if variant else {}
+    journal.record(
+        "email.sent",
+        to=person.email,
+        contact_id=person.contact_id,
+        campaign=campaign.id,
+        template=template,
+        subject=content.subject,
+        locale=person.locale,
+        coupon_code=coupon_code,
+        **extra,
+        **fields,
+    )
+    return True

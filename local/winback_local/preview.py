@@ -1,0 +1,153 @@
+"""`winback preview TEMPLATE --locale fr [--campaign ID] --out DIR`.
+
+Renders an email with realistic sample data, through the same code the flow sends
+with, to DIR/TEMPLATE.LOCALE.html (open it in a browser) and .eml (open it in a
+mail client), so a marketer sees it before launching a campaign.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from winback.aws import mailer
+from winback.aws.store import CartRecord, ContactRecord, OrderRecord
+from winback.domain.carts import cart_email
+from winback.domain.purchases import confirmation_email, second_purchase_email
+from winback.domain.recovery import coupon_email
+from winback.domain.sending import outgoing
+from winback.emails.i18n import SUPPORTED
+from winback.emails.render import Rendered
+from winback.model.campaigns import Campaign, CartCampaign, PostPurchaseCampaign, UnpaidOrderCampaign, default_campaigns
+
+C = TypeVar("C", bound=Campaign)
+
+# name, time zone, currency, order total, product: what a customer of each locale looks like
+SAMPLES = {
+    "en": ("Emma", "Europe/London", "EUR", "89.00", "Python for Data Analysis"),
+    "fr": ("Camille", "Europe/Paris", "EUR", "89.00", "Python pour l’analyse de données"),
+    "it": ("Giulia", "Europe/Rome", "EUR", "89.00", "Python per l’analisi dei dati"),
+    "uk": ("Оксана", "Europe/Kyiv", "UAH", "3500.00", "Python для аналізу даних"),
+}
+SENT_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+def _unpaid_order_coupon(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+    if not isinstance(campaign, UnpaidOrderCampaign):
+        raise PreviewError(f"campaign {campaign.id} is a {campaign.flow} campaign")
+    name, zone, currency, total, product = SAMPLES[locale]
+    order = OrderRecord(
+        "o-20260302-1042",
+        status="unpaid",
+        contact_id="c-sample",
+        offer_id=campaign.offers[0] if campaign.offers[0] != "*" else "sample-offer",
+        currency=currency,
+        total=total,
+        pay_url="https://shop.example.com/pay/o-20260302-1042",
+        items=[{"sku": "sample", "name": product, "unit_price": total, "quantity": 1}],
+    )
+    contact = ContactRecord("c-sample", email="customer@example.com", first_name=name, locale=locale, timezone=zone)
+    return "customer@example.com", coupon_email(order, contact, campaign, SENT_AT)
+
+
+def _of_flow[C: Campaign](kind: type[C], campaign: Campaign) -> C:
+    """The campaign if it is of this flow, else the default one in its branding."""
+    if isinstance(campaign, kind):
+        return campaign
+    default = next(c for c in default_campaigns() if isinstance(c, kind))
+    return default.model_copy(update={"branding": campaign.branding, "sender": campaign.sender})
+
+
+def _person(locale: str) -> ContactRecord:
+    name, zone, *_ = SAMPLES[locale]
+    return ContactRecord("c-sample", email="customer@example.com", first_name=name, locale=locale, timezone=zone)
+
+
+def _items(locale: str) -> list[dict[str, Any]]:
+    _, _, _, total, product = SAMPLES[locale]
+    return [
+        {
+            "sku": "sample",
+            "name": product,
+            "unit_price": total,
+            "quantity": 1,
+            "description": "12 lessons, 40 exercises, a certificate.",
+            "image_url": "https://shop.example.com/static/sample.png",
+            "url": None,
+        },
+        {
+            "sku": "mug",
+            "name": "Mug",
+            "unit_price": "15.00",
+            "quantity": 2,
+            "description": None,
+            "image_url": None,
+            "url": None,
+        },
+    ]
+
+
+def _abandoned_cart(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+    cart_campaign = _of_flow(CartCampaign, campaign)
+    currency = SAMPLES[locale][2]
+    cart = CartRecord(
+        "cart-sample",
+        status="open",
+        currency=currency,
+        subtotal=str(sum(Decimal(i["unit_price"]) * i["quantity"] for i in _items(locale))),
+        restore_url="https://shop.example.com/cart/cart-sample",
+        items=_items(locale),
+    )
+    step = len(cart_campaign.steps)  # the richest: items and the offer
+    return "customer@example.com", cart_email(
+        cart, _person(locale), cart_campaign, step, cart_campaign.coupon, None, SENT_AT
+    )
+
+
+def _order_confirmation(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+    post = _of_flow(PostPurchaseCampaign, campaign)
+    currency = SAMPLES[locale][2]
+    order = OrderRecord("o-20260302-1042", currency=currency, total=SAMPLES[locale][3], items=_items(locale)[:1])
+    product = {
+        "name": "SQL 101",
+        "description": "Query any database with confidence.",
+        "price": "49.00",
+        "currency": "EUR",
+        "url": "https://shop.example.com/courses/sql-101",
+        "image_url": None,
+    }
+    return "customer@example.com", confirmation_email(order, _person(locale), post, [product], [product])
+
+
+def _second_purchase(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+    post = _of_flow(PostPurchaseCampaign, campaign)
+    order = OrderRecord("o-20260302-1042", currency=SAMPLES[locale][2])
+    return "customer@example.com", second_purchase_email(order, _person(locale), post, post.coupon, None, SENT_AT)
+
+
+PREVIEWS: dict[str, Callable[[str, Campaign], tuple[str, Rendered]]] = {
+    "unpaid_order_coupon": _unpaid_order_coupon,
+    "abandoned_cart": _abandoned_cart,
+    "order_confirmation": _order_confirmation,
+    "second_purchase": _second_purchase,
+}
+
+
+class PreviewError(ValueError):
+    pass
+
+
+def preview(template: str, locale: str, campaign: Campaign, out: Path) -> tuple[Path, Path]:
+    if template not in PREVIEWS:
+        raise PreviewError(f"no template {template!r}; choose one of: {', '.join(sorted(PREVIEWS))}")
+    if locale not in SUPPORTED:
+        raise PreviewError(f"no locale {locale!r}; choose one of: {', '.join(SUPPORTED)}")
+    to, content = PREVIEWS[template](locale, campaign)
+    out.mkdir(parents=True, exist_ok=True)
+    html, eml = out / f"{template}.{locale}.html", out / f"{template}.{locale}.eml"
+    html.write_text(content.html, encoding="utf-8")
+    eml.write_bytes(mailer.to_mime(outgoing(campaign, to, content)))
+    return html, eml

@@ -1,0 +1,377 @@
+"""The whole stack in one process: moto for AWS, the real ASL and handlers, a virtual clock.
+
+`LocalRuntime` reads template.yaml and stands up what it names inside moto: the
+tables (from the pynamodb models, checked against the template by the tests), the
+order-events queue and its dead-letter queue, the state machines with their
+DefinitionSubstitutions resolved, and one in-process route per Lambda function to
+the handler the template names. Events go through the rule's pattern and the queue
+to the ingestion handler in batches of ten, as on AWS.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import re
+import uuid
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from winback.aws import campaign_store, flows, journal, mailer, rejects
+from winback.aws.store import ALL_MODELS, TABLE_ENV
+from winback.model import clock
+from winback.model.campaigns import Campaign
+from winback_local import aws_events, engine
+from winback_local.template import TEMPLATE, Resolver, Stack, Tag, read
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+BATCH = 10
+LOCAL_ENV = {
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+# The stack parameters a merchant must give on deploy (they have no default), as the local
+# runtime gives them: a sender on a reserved example domain, no alarm email.
+LOCAL_PARAMETERS = {"SenderEmail": "shop@example.com", "SesIdentity": "example.com", "AlarmEmail": ""}
+
+
+@dataclass
+class LambdaContext:
+    """What Powertools reads from the Lambda context object."""
+
+    function_name: str
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = ""
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def _handler(dotted: str) -> Callable[..., Any]:
+    module, _, attr = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+
+class LocalRuntime:
+    def __init__(self, start: datetime, campaigns: list[Campaign], sender_domains: tuple[str, ...] = ()):
+        self.stack: Stack = read()
+        self.clock = engine.VirtualClock(start)
+        self.routes = engine.LambdaRoutes()
+        self.campaigns = campaigns
+        self.sender_domains = sender_domains
+        self.timeline: list[dict[str, Any]] = []
+        self.outbox: list[bytes] = []
+        self.physical: dict[str, str] = {}
+        self.resolver = Resolver(self.stack, self.physical, self._function_arn, LOCAL_PARAMETERS)
+        self._saved_env: dict[str, str | None] = {}
+        self._undo: list[Callable[[], None]] = []
+        self._clients: dict[str, Any] = {}
+        self.ended: list[engine.Ended] = []  # every execution that ended, as it ended
+        self.events_done = 0  # queue messages the ingestion function finished (applied or rejected)
+        self.ingestion_failures = 0  # queue messages it failed: received again
+
+    def _client(self, service: str) -> Any:
+        """One client per service for the run (creating one costs milliseconds)."""
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service)  # type: ignore[call-overload]
+        return self._clients[service]
+
+    # -- set-up --------------------------------------------------------------------
+    def __enter__(self) -> LocalRuntime:
+        from moto import mock_aws
+
+        self._set_env(LOCAL_ENV)
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
+        mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        mock.start()
+        self._undo.append(mock.stop)
+        for cached in (mailer._ses, flows._sfn, rejects._sqs):  # clients of an earlier run
+            cached.cache_clear()
+        clock.use(self.clock.now)
+        journal.use(self.timeline.append)
+        self._undo += [clock.reset, journal.reset, campaign_store.invalidate]
+        self._create_tables()
+        self._create_queues()
+        self._create_state_machines()
+        self._set_env({k: self._resolve(v) for k, v in self._function_env().items()})
+        # The layer is mounted at /opt on AWS; there is no X-Ray daemon here.
+        self._set_env({"WINBACK_TEMPLATES": str(self._layer_dir()), "POWERTOOLS_TRACE_DISABLED": "true"})
+        self._route_functions()
+        self._verify_senders()
+        self._capture_outbox()
+        self._undo.append(engine.install(self.clock, self.routes, self.ended.append))
+        campaign_store.apply(self.campaigns)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # Flows still waiting are ended by force; moto would log each as an error.
+        engine_log = logging.getLogger("moto.stepfunctions")
+        level = engine_log.level
+        engine_log.setLevel(logging.CRITICAL)
+        try:
+            self.clock.close()
+        finally:
+            engine_log.setLevel(level)
+            for undo in reversed(self._undo):
+                undo()
+            for key, value in self._saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def _set_env(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    @staticmethod
+    def _function_arn(logical_id: str) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{logical_id}"
+
+    def _layer_dir(self) -> Path:
+        """Where the templates layer's content is: on AWS it is mounted at /opt."""
+        layer = next(iter(self.stack.of_type("AWS::Serverless::LayerVersion").values()))
+        return TEMPLATE.parent / layer["Properties"]["ContentUri"]
+
+    def _function_env(self) -> dict[str, Any]:
+        merged = dict(self.stack.globals_env)
+        for function in self.stack.functions.values():
+            merged.update(function.environment)
+        return merged
+
+    def _resolve(self, value: Any) -> str:
+        return self.resolver.resolve(value)
+
+    def _create_tables(self) -> None:
+        names_by_env = {env: default for env, default in TABLE_ENV.values()}
+        for env_name, value in self.stack.globals_env.items():
+            if isinstance(value, Tag) and env_name in names_by_env:
+                self.physical[value.value] = names_by_env[env_name]
+        for model in ALL_MODELS:
+            model.Meta.table_name = TABLE_ENV[model.__name__][1]
+            model._connection = None  # a connection made under an earlier mock
+            model.create_table(billing_mode="PAY_PER_REQUEST", wait=False)
+
+    def _create_queues(self) -> None:
+        sqs = self._client("sqs")
+        queues = self.stack.of_type("AWS::SQS::Queue")
+        ordered = sorted(queues, key=lambda q: "RedrivePolicy" in queues[q].get("Properties", {}))
+        for logical_id in ordered:
+            properties = queues[logical_id].get("Properties", {})
+            attributes = {}
+            redrive = properties.get("RedrivePolicy")
+            if redrive:
+                dlq = redrive["deadLetterTargetArn"].value.split(".")[0]
+                attributes["RedrivePolicy"] = json.dumps(
+                    {"deadLetterTargetArn": self.physical[f"{dlq}.Arn"], "maxReceiveCount": redrive["maxReceiveCount"]}
+                )
+            url = sqs.create_queue(QueueName=f"winback-{logical_id}", Attributes=attributes)["QueueUrl"]
+            self.physical[logical_id] = url
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            self.physical[f"{logical_id}.Arn"] = arn
+
+    def _create_state_machines(self) -> None:
+        sfn = self._client("stepfunctions")
+        for logical_id, machine in self.stack.state_machines.items():
+            definition = machine.definition.read_text(encoding="utf-8")
+            for name, value in machine.substitutions.items():
+                definition = definition.replace("${" + name + "}", self._resolve(value))
+            left = re.findall(r"\$\{[A-Za-z0-9_]+\}", definition)
+            if left:
+                raise ValueError(f"{machine.definition.name}: no substitution for {', '.join(sorted(set(left)))}")
+            arn = sfn.create_state_machine(
+                name=logical_id,
+                definition=definition,
+                roleArn=f"arn:aws:iam::{ACCOUNT}:role/{logical_id}Role",
+                type="STANDARD",
+            )["stateMachineArn"]
+            self.physical[logical_id] = arn
+
+    def _route_functions(self) -> None:
+        for logical_id, function in self.stack.functions.items():
+            self.routes.add(logical_id, self._invoker(logical_id, function.handler))
+
+    def _invoker(self, logical_id: str, dotted: str) -> Callable[[dict[str, Any]], Any]:
+        def invoke(payload: dict[str, Any]) -> Any:
+            context = LambdaContext(logical_id, aws_request_id=str(uuid.uuid4()))
+            return _handler(dotted)(payload, context)
+
+        return invoke
+
+    @property
+    def failures(self) -> list[str]:
+        """Executions that ended in error: "name: error: cause"."""
+        return [f"{e.name}: {e.error}" for e in self.ended if e.status == "FAILED"]
+
+    def invoke(self, logical_id: str, payload: dict[str, Any]) -> Any:
+        """Call a function's handler as Lambda would (exceptions propagate)."""
+        return self.routes.routes[logical_id](payload)
+
+    def _verify_senders(self) -> None:
+        ses = self._client("sesv2")
+        senders = [mailer.default_sender(), *(c.sender for c in self.campaigns if c.sender)]
+        domains = {*map(mailer.domain_of, senders), *self.sender_domains}
+        for domain in sorted(domains):
+            ses.create_email_identity(EmailIdentity=domain)
+
+    def _capture_outbox(self) -> None:
+        """Keep every MIME message exactly as handed to SES and accepted by it."""
+        events = boto3._get_default_session().events
+
+        def before(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            context["winback_raw"] = params.get("Content", {}).get("Raw", {}).get("Data")
+
+        def after(http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            if context.get("winback_raw") is not None and "MessageId" in parsed:
+                self.outbox.append(bytes(context["winback_raw"]))
+
+        events.register("before-parameter-build.sesv2.SendEmail", before, unique_id="winback-outbox-in")
+        events.register("after-call.sesv2.SendEmail", after, unique_id="winback-outbox-out")
+
+        def undo() -> None:
+            events.unregister("before-parameter-build.sesv2.SendEmail", unique_id="winback-outbox-in")
+            events.unregister("after-call.sesv2.SendEmail", unique_id="winback-outbox-out")
+
+        self._undo.append(undo)
+
+    # -- driving ---------------------------------------------------------------------
+    @cached_property
+    def event_pattern(self) -> dict[str, Any]:
+        """The rule's EventPattern with its !Ref resolved (the source: the EventSource parameter)."""
+        rule = next(iter(self.stack.of_type("AWS::Events::Rule").values()))
+        pattern = rule["Properties"]["EventPattern"]
+        return {k: [self._resolve(v) for v in values] for k, values in pattern.items()}
+
+    def envelope(
+        self, detail_type: str, detail: Any, event_id: str | None = None, source: str | None = None
+    ) -> dict[str, Any]:
+        return {
+            "version": "0",
+            "id": event_id or str(uuid.uuid4()),
+            "detail-type": detail_type,
+            "source": source or self.event_pattern["source"][0],
+            "account": ACCOUNT,
+            "time": clock.iso(self.clock.now()),
+            "region": REGION,
+            "resources": [],
+            "detail": detail,
+        }
+
+    def put_events(self, envelopes: list[dict[str, Any]]) -> int:
+        """Deliver envelopes the rule matches to the queue, then drain it. Returns how
+        many the rule let through (EventBridge drops the rest)."""
+        pattern = self._rule
+        sqs = self._client("sqs")
+        url = self.physical["OrderEventsQueue"]
+        matched = [e for e in envelopes if pattern.matches_event(e)]  # type: ignore[arg-type]
+        for start in range(0, len(matched), BATCH):
+            entries = [
+                {"Id": str(n), "MessageBody": json.dumps(e)} for n, e in enumerate(matched[start : start + BATCH])
+            ]
+            sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        self.drain()
+        return len(matched)
+
+    @cached_property
+    def _rule(self) -> Any:
+        """The rule's pattern as moto's matcher, parsed once per run."""
+        from moto.events.models import EventPattern
+
+        return EventPattern.load(json.dumps(self.event_pattern))
+
+    def drain(self) -> None:
+        """Hand queued events to the ingestion function in batches, as the SQS event
+        source mapping does; failed records are received again until the queue's
+        redrive policy moves them to the dead-letter queue."""
+        sqs = self._client("sqs")
+        url = self.physical["OrderEventsQueue"]
+        function = self.stack.function_for_handler("winback.handlers.order_events.handler").logical_id
+        while True:
+            messages = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=BATCH, AttributeNames=["All"], MessageAttributeNames=["All"]
+            ).get("Messages", [])
+            if not messages:
+                return
+            records = [aws_events.sqs_record(m, self.physical["OrderEventsQueue.Arn"], REGION) for m in messages]
+            try:
+                failed = {f["itemIdentifier"] for f in self.invoke(function, {"Records": records})["batchItemFailures"]}
+            except Exception:
+                failed = {m["MessageId"] for m in messages}  # the whole batch failed
+            done = [m for m in messages if m["MessageId"] not in failed]
+            again = [m for m in messages if m["MessageId"] in failed]
+            self.events_done += len(done)
+            self.ingestion_failures += len(again)
+            if done:
+                sqs.delete_message_batch(
+                    QueueUrl=url,
+                    Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done)],
+                )
+            if not again and len(messages) < BATCH:
+                return  # a short batch with nothing to retry: the queue is empty (this pump is its only reader)
+            if again:
+                sqs.change_message_visibility_batch(
+                    QueueUrl=url,
+                    Entries=[
+                        {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                        for n, m in enumerate(again)
+                    ],
+                )
+
+    def call_api(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Call the coupon API as API Gateway would (REST proxy event)."""
+        function = self.stack.function_for_handler("winback.handlers.coupon_api.handler").logical_id
+        response = self.invoke(function, aws_events.api_gateway(method, path, body))
+        return int(response["statusCode"]), json.loads(response["body"])
+
+    def rejected(self) -> list[dict[str, Any]]:
+        """What sits in the dead-letter queue: body and reason, oldest first."""
+        sqs = self._client("sqs")
+        found: list[dict[str, Any]] = []
+        while True:
+            messages = sqs.receive_message(
+                QueueUrl=self.physical["OrderEventsDLQ"],
+                MaxNumberOfMessages=10,
+                MessageAttributeNames=["All"],
+                VisibilityTimeout=300,
+            ).get("Messages", [])
+            if not messages:
+                return found
+            for message in messages:
+                reason = message.get("MessageAttributes", {}).get("reason", {}).get("StringValue")
+                found.append({"body": message["Body"], "reason": reason})
+
+    def run_until(self, moment: datetime) -> None:
+        self.clock.advance_to(moment)
+        if self.clock.errors:
+            raise RuntimeError("a state machine execution crashed:\n" + self.clock.errors[0])
+
+    def executions(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Executions of every state machine, optionally only those in `status`."""
+        pages = self._client("stepfunctions").get_paginator("list_executions")
+        found: list[dict[str, Any]] = []
+        for arn in (v for k, v in self.physical.items() if k in self.stack.state_machines):
+            query = {"stateMachineArn": arn, **({"statusFilter": status} if status else {})}
+            for page in pages.paginate(**query):
+                found += page["executions"]
+        return found

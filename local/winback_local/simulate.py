@@ -1,0 +1,304 @@
+"""`winback simulate SCENARIO --out DIR`: replay a scenario on the local runtime.
+
+The contract is docs/scenarios.md: timeline.jsonl, outbox/*.eml and
+report.json in DIR; exit 0 on a completed run, 2 naming the field of a scenario
+that is not valid.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from winback.domain import catalogue as products
+from winback.model import clock
+from winback.model.campaigns import Campaign, default_campaigns, load_campaigns, parse_campaigns
+from winback_local.runtime import LocalRuntime
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be replayed; the message names the field."""
+
+
+class ScenarioEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    at: AwareDatetime
+    detail_type: str = Field(alias="detail-type", min_length=1)
+    detail: Any
+    id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    source: str | None = None
+
+
+class Check(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: AwareDatetime
+    coupon: Annotated[str, Field(min_length=1)]
+    contact_id: Annotated[str, Field(min_length=1)]
+    offer_id: Annotated[str, Field(min_length=1)]
+    price: Decimal | None = None
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: AwareDatetime
+    until: AwareDatetime
+    campaigns: str | list[Any] | dict[str, Any] | None = None
+    # The product catalogue the confirmation email recommends from: a path relative
+    # to the scenario file, or inline; left out, no recommendations.
+    catalogue: str | dict[str, Any] | None = None
+    events: list[ScenarioEvent] = []
+    checks: list[Check] = []
+
+    @model_validator(mode="after")
+    def _within(self) -> Scenario:
+        if self.until <= self.start:
+            raise ValueError("until: must be after start")
+        moments = [("events", i, e.at) for i, e in enumerate(self.events)]
+        moments += [("checks", i, c.at) for i, c in enumerate(self.checks)]
+        for kind, index, moment in moments:
+            if not self.start <= moment <= self.until:
+                raise ValueError(f"{kind}[{index}].at: {clock.iso(moment)} is outside start..until")
+        return self
+
+
+def load(path: Path) -> tuple[Scenario, list[Campaign]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ScenarioError(f"{path}: cannot read: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise ScenarioError(f"{path}: not valid JSON (line {error.lineno}, column {error.colno})") from None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in first["loc"]).replace(".[", "[")
+        message = first["msg"].removeprefix("Value error, ")
+        raise ScenarioError(f"{path}: {where + ': ' if where else ''}{message}") from None
+    try:
+        if scenario.campaigns is None:
+            campaigns = default_campaigns()
+        elif isinstance(scenario.campaigns, str):
+            campaigns = load_campaigns(path.parent / scenario.campaigns)
+        else:
+            campaigns = parse_campaigns(scenario.campaigns, f"{path}: campaigns")
+        if isinstance(scenario.catalogue, str):
+            scenario.catalogue = products.load_catalogue(path.parent / scenario.catalogue).model_dump(mode="json")
+        elif scenario.catalogue is not None:
+            products.parse_catalogue(scenario.catalogue, f"{path}: catalogue")
+    except ValueError as error:
+        raise ScenarioError(str(error)) from None
+    return scenario, campaigns
+
+
+class Simulation:
+    def __init__(self, scenario: Scenario, campaigns: list[Campaign], progress: TextIO | None = None):
+        self.scenario = scenario
+        self.campaigns = campaigns
+        self.progress = progress
+        self.delivered = 0
+
+    def _emailed_code(self, runtime: LocalRuntime, contact_id: str) -> str | None:
+        sent = [
+            e
+            for e in runtime.timeline
+            if e["type"] == "email.sent" and e["contact_id"] == contact_id and e.get("coupon_code")
+        ]
+        return sent[-1]["coupon_code"] if sent else None
+
+    def _price(self, check: Check) -> Decimal:
+        if check.price is not None:
+            return check.price
+        totals = [
+            e.detail.get("total")
+            for e in self.scenario.events
+            if e.detail_type == "Order Created"
+            and isinstance(e.detail, dict)
+            and e.at <= check.at
+            and e.detail.get("offer_id") == check.offer_id
+            and (e.detail.get("contact") or {}).get("id") == check.contact_id
+        ]
+        return Decimal(str(totals[-1])) if totals and totals[-1] is not None else Decimal("0")
+
+    def _check(self, runtime: LocalRuntime, check: Check) -> None:
+        code: str | None = check.coupon
+        if check.coupon.startswith("@emailed"):
+            owner = check.coupon.partition(":")[2] or check.contact_id
+            code = self._emailed_code(runtime, owner)
+        if not code:
+            runtime.timeline.append(
+                {
+                    "at": clock.iso(runtime.clock.now()),
+                    "type": "coupon.checked",
+                    "code": None,
+                    "contact_id": check.contact_id,
+                    "offer_id": check.offer_id,
+                    "valid": False,
+                    "reason": "no_coupon_emailed",
+                }
+            )
+            return
+        runtime.call_api(
+            "POST",
+            "/coupons/validate",
+            {
+                "code": code,
+                "contact_id": check.contact_id,
+                "offer_id": check.offer_id,
+                "price": str(self._price(check)),
+            },
+        )
+
+    def _schedule(self, runtime: LocalRuntime) -> None:
+        by_time: dict[datetime, list[ScenarioEvent]] = defaultdict(list)
+        for event in self.scenario.events:
+            by_time[event.at].append(event)
+        for moment in sorted(by_time):
+            group = by_time[moment]
+
+            def deliver(group: list[ScenarioEvent] = group) -> None:
+                envelopes = [runtime.envelope(e.detail_type, e.detail, e.id, e.source) for e in group]
+                runtime.put_events(envelopes)
+                self.delivered += len(group)
+
+            runtime.clock.call_at(moment, deliver)
+        for check in self.scenario.checks:
+
+            def ask(check: Check = check) -> None:
+                self._check(runtime, check)
+
+            runtime.clock.call_at(check.at, ask)
+
+    def run(self, out: Path) -> dict[str, Any]:
+        with LocalRuntime(self.scenario.start, self.campaigns) as runtime:
+            if isinstance(self.scenario.catalogue, dict):
+                products.apply(products.parse_catalogue(self.scenario.catalogue))
+            self._schedule(runtime)
+            steps = 20 if self.progress else 1
+            span = self.scenario.until - self.scenario.start
+            for step in range(1, steps + 1):
+                runtime.run_until(self.scenario.start + span * step / steps)
+                if self.progress:
+                    sent = sum(1 for e in runtime.timeline if e["type"] == "email.sent")
+                    print(
+                        f"  {step * 100 // steps:3d}%  {clock.iso(runtime.clock.now())}  "
+                        f"{self.delivered}/{len(self.scenario.events)} events  {sent} emails",
+                        file=self.progress,
+                        flush=True,
+                    )
+            failed = len(runtime.failures)
+            return write(out, runtime.timeline, runtime.outbox, len(self.scenario.events), failed)
+
+
+def _eml_name(index: int, entry: dict[str, Any]) -> str:
+    who = re.sub(r"[^A-Za-z0-9_-]", "_", str(entry.get("contact_id", "contact")))[:40]
+    return f"{index:05d}-{who}-{entry.get('template', 'email')}.eml"
+
+
+def write(
+    out: Path, timeline: list[dict[str, Any]], outbox: list[bytes], events_in: int, failed: int
+) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    mail_dir = out / "outbox"
+    mail_dir.mkdir(exist_ok=True)
+    for old in mail_dir.glob("*.eml"):
+        old.unlink()
+    entries = sorted(timeline, key=lambda e: e["at"])
+    sent = [e for e in entries if e["type"] == "email.sent"]
+    for index, (entry, raw) in enumerate(zip(sent, outbox, strict=False), start=1):
+        entry["eml"] = f"outbox/{_eml_name(index, entry)}"
+        (out / entry["eml"]).write_bytes(raw)
+    with (out / "timeline.jsonl").open("w", encoding="utf-8") as handle:
+        for entry in entries:
+            handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+    report = funnel(entries, events_in, failed)
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def funnel(entries: list[dict[str, Any]], events_in: int, failed: int) -> dict[str, Any]:
+    """The report: what came in, what the flows did, what it brought back. Flows
+    still waiting at `until` are those started and neither ended nor failed."""
+    kinds = Counter(e["type"] for e in entries)
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    for entry in entries:
+        if entry["type"] == "order.recovered":
+            revenue[entry["currency"]] += Decimal(entry["revenue"])
+    carts = [e for e in entries if e["type"] == "flow.ended" and e.get("flow") == "abandoned_cart"]
+    return {
+        "events_in": events_in,
+        "events_rejected": kinds["event.rejected"],
+        "orders": len({e["order_id"] for e in entries if e["type"] == "order.seen"}),
+        "flows_started": kinds["flow.started"],
+        "flows_ended": dict(Counter(e["outcome"] for e in entries if e["type"] == "flow.ended")),
+        "flows_failed": failed,
+        "flows_still_waiting": kinds["flow.started"] - kinds["flow.ended"] - failed,
+        "emails_sent": kinds["email.sent"],
+        "emails_skipped": dict(Counter(e["reason"] for e in entries if e["type"] == "email.skipped")),
+        "coupons_checked": kinds["coupon.checked"],
+        "orders_recovered": kinds["order.recovered"],
+        "revenue_recovered": {currency: str(amount) for currency, amount in sorted(revenue.items())},
+        "carts_abandoned": sum(1 for e in entries if e["type"] == "flow.started" and e.get("flow") == "abandoned_cart"),
+        "carts_recovered": sum(1 for e in carts if e["outcome"] in CART_WON and e.get("emails_sent", 1) > 0),
+        "variants": variants(entries),
+    }
+
+
+CART_WON = ("bought", "ordered")
+
+
+def variants(entries: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per A/B variant ("campaign/variant"): contacts emailed and carts won back
+    after it, so the subjects can be compared."""
+    last_variant: dict[str, str] = {}
+    found: dict[str, dict[str, int]] = defaultdict(lambda: {"sent": 0, "converted": 0})
+    for entry in entries:
+        if entry["type"] == "email.sent" and entry.get("variant"):
+            key = f"{entry['campaign']}/{entry['variant']}"
+            found[key]["sent"] += 1
+            last_variant[str(entry.get("cart_id") or entry.get("order_id"))] = key
+        elif (
+            entry["type"] == "flow.ended" and entry.get("outcome") in CART_WON and entry.get("cart_id") in last_variant
+        ):
+            found[last_variant[entry["cart_id"]]]["converted"] += 1
+    return dict(sorted(found.items()))
+
+
+def main(scenario_path: str, out: str, progress: bool | None = None) -> int:
+    try:
+        scenario, campaigns = load(Path(scenario_path))
+    except ScenarioError as error:
+        print(f"winback simulate: {error}", file=sys.stderr)
+        return 2
+    show = progress if progress is not None else (sys.stderr.isatty() or len(scenario.events) >= 1000)
+    report = Simulation(scenario, campaigns, sys.stderr if show else None).run(Path(out))
+    print(summary(report, Path(out)))
+    return 0
+
+
+def summary(report: dict[str, Any], out: Path) -> str:
+    revenue = ", ".join(f"{amount} {currency}" for currency, amount in report["revenue_recovered"].items()) or "0"
+    skipped = ", ".join(f"{n} {reason}" for reason, n in report["emails_skipped"].items()) or "none"
+    return "\n".join(
+        [
+            f"events in           {report['events_in']} ({report['events_rejected']} rejected)",
+            f"orders              {report['orders']}",
+            f"flows started       {report['flows_started']} ({report['flows_still_waiting']} still waiting)",
+            f"emails sent         {report['emails_sent']} (skipped: {skipped})",
+            f"orders recovered    {report['orders_recovered']}",
+            f"carts               {report['carts_abandoned']} abandoned, {report['carts_recovered']} won back",
+            f"revenue recovered   {revenue}",
+            "",
+            f"timeline  {out / 'timeline.jsonl'}",
+            f"emails    {out / 'outbox'}/",
+            f"report    {out / 'report.json'}",
+        ]
+    )
