@@ -42,10 +42,10 @@ def checkout(
 
 
 @contextmanager
-def shop(campaigns: list[Campaign] | None = None) -> Iterator[Harness]:
-    """Every default campaign (unpaid order, abandoned cart, post-purchase) and the
-    example catalogue."""
-    with LocalRuntime(T0, campaigns or default_campaigns()) as runtime:
+def shop(campaigns: list[Campaign] | None = None, daily_jobs: bool = False) -> Iterator[Harness]:
+    """Every default campaign (unpaid order, abandoned cart, post-purchase, win-back) and
+    the example catalogue; `daily_jobs` runs the RFM job each virtual day."""
+    with LocalRuntime(T0, campaigns or default_campaigns(), daily_jobs=daily_jobs) as runtime:
         catalogue.apply(catalogue.load_catalogue(ROOT / "examples" / "catalogue.yaml"))
         yield Harness(runtime)
 

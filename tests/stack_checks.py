@@ -209,7 +209,7 @@ def iam_problems(cfn: dict[str, Any]) -> list[str]:
     return problems
 
 
-IAM_PREFIX = {"dynamodb": "dynamodb", "sesv2": "ses", "stepfunctions": "states", "sqs": "sqs"}
+IAM_PREFIX = {"dynamodb": "dynamodb", "sesv2": "ses", "stepfunctions": "states", "sqs": "sqs", "events": "events"}
 
 
 def _logical_id(target: str, physical: dict[str, str]) -> str | None:

@@ -50,7 +50,7 @@ def email_for(locale: str, first_name: str = "Ana", timezone: str = "Europe/Pari
         "o-7", status="unpaid", currency=currency, total=total, pay_url="https://shop.example.com/pay/o-7"
     )
     contact = ContactRecord("c-1", email="a@example.com", first_name=first_name, locale=locale, timezone=timezone)
-    return coupon_email(order, contact, campaign, SENT)
+    return coupon_email(order, contact, campaign, SENT, campaign.coupon.code)
 
 
 @pytest.mark.parametrize("locale", SUPPORTED)

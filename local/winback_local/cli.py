@@ -20,6 +20,64 @@ def _use_table(model: str, args: argparse.Namespace) -> None:
     getattr(store, model).Meta.table_name = args.table
 
 
+# The stack output that names each model's table (template.yaml's Outputs).
+STACK_OUTPUTS = {
+    "OrderRecord": "OrdersTableName",
+    "ContactRecord": "ContactsTableName",
+    "CampaignRecord": "CampaignsTableName",
+    "ListMember": "ListMembersTableName",
+    "SendRecord": "SendsTableName",
+    "Redemption": "RedemptionsTableName",
+    "CartRecord": "CartsTableName",
+    "CustomerRecord": "CustomersTableName",
+    "ProductRecord": "ProductsTableName",
+    "CouponCode": "CouponCodesTableName",
+    "RfmRun": "RfmRunsTableName",
+}
+
+
+def _use_stack(args: argparse.Namespace) -> None:
+    """Point every store model at the deployed stack's tables, read from its outputs."""
+    import boto3
+
+    from winback.aws import store
+
+    if args.region:
+        os.environ["AWS_DEFAULT_REGION"] = args.region
+    described = boto3.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    for model, output in STACK_OUTPUTS.items():
+        if output in outputs:
+            env, _ = store.TABLE_ENV[model]
+            os.environ[env] = outputs[output]
+            getattr(store, model).Meta.table_name = outputs[output]
+
+
+def _history(args: argparse.Namespace) -> int:
+    from winback_local.history_import import main as import_main
+
+    _use_stack(args)
+    return import_main(args.file, args.rejects)
+
+
+def _coupons(args: argparse.Namespace) -> int:
+    from winback.domain import pools
+
+    try:
+        if args.action == "import":
+            with open(args.file, encoding="utf-8-sig") as handle:
+                codes = pools.check_codes(line.split(",")[0] for line in handle)
+        else:
+            codes = [pools.generate_code() for _ in range(args.count)]
+    except (pools.PoolError, OSError) as problem:
+        print(f"winback coupons: {problem}", file=sys.stderr)
+        return 2
+    _use_stack(args)
+    added, there = pools.add_codes(args.campaign, codes)
+    print(f"pool {args.campaign}: {added} codes added, {there} already there, {pools.remaining(args.campaign)} free")
+    return 0
+
+
 def _campaigns(args: argparse.Namespace) -> int:
     from winback.model.campaigns import CampaignError, load_campaigns
 
@@ -113,11 +171,32 @@ def main(argv: list[str] | None = None) -> int:
     reliability.add_argument("--storm-events", type=int, default=10_000, help="events in the storm (default 10000)")
     reliability.add_argument("--fault-events", type=int, default=2_000, help="events in each fault run (default 2000)")
 
+    history = commands.add_parser("history", help="import past orders into the purchase history (RFM)")
+    history.add_argument("action", choices=["import"])
+    history.add_argument("file", help="winback's generic CSV or Shopify's orders export (docs/history.md)")
+    history.add_argument("--rejects", help="where bad rows go (default: FILE.rejects.csv)")
+    history.add_argument("--stack", required=True, help="the deployed stack's name (its outputs name the tables)")
+    history.add_argument("--region", help="AWS region of the stack")
+
+    coupons = commands.add_parser("coupons", help="fill a campaign's pool of unique codes")
+    coupons.add_argument("action", choices=["import", "generate"])
+    coupons.add_argument("file", nargs="?", help="import: one code a line (a shop's bulk discount export)")
+    coupons.add_argument("--count", type=int, default=1000, help="generate: how many codes (default 1000)")
+    coupons.add_argument("--campaign", required=True, help="the campaign whose pool it is")
+    coupons.add_argument("--stack", required=True, help="the deployed stack's name (its outputs name the tables)")
+    coupons.add_argument("--region", help="AWS region of the stack")
+
     commands.add_parser("artifact", help="sam build with the template's defaults; print each function's size")
     events = commands.add_parser("events", help="the order-event contract")
     events.add_argument("action", choices=["schema"], help="schema: print it as JSON Schema (docs/events.schema.json)")
 
     args = parser.parse_args(argv)
+    if args.command == "history":
+        return _history(args)
+    if args.command == "coupons":
+        if args.action == "import" and not args.file:
+            parser.error("coupons import needs FILE")
+        return _coupons(args)
     if args.command == "events":
         from winback.model.events import json_schema
 

@@ -204,6 +204,9 @@ def install(
     `on_end` hears how each execution ended."""
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.inline_iteration_component import (
+        InlineIterationComponent,
+    )
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -217,6 +220,7 @@ def install(
         ExecutionWorker._get_evaluation_entrypoint,
         retrier_decl.time,
         lambda_eval_utils.boto_client_for,
+        InlineIterationComponent._launch_worker,
     )
     parse = ExecutionWorker._get_evaluation_entrypoint
     clients: dict[tuple[str, str], Any] = {}
@@ -276,12 +280,21 @@ def install(
     class _RetryTime:
         sleep = staticmethod(clock.sleep)
 
+    def map_worker_in_place(self: Any, env: Any, eval_input: Any, job_pool: Any) -> Any:
+        """A Map state's iterations run one after the other in the execution's own
+        thread (moto starts a thread per worker), so the clock still sees one writer.
+        The first worker takes every job; MaxConcurrency changes nothing but speed."""
+        worker = self._create_worker(env=env, eval_input=eval_input, job_pool=job_pool)
+        worker.eval()
+        return worker
+
     WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
     Timestamp._get_wait_seconds = seconds_until  # type: ignore[method-assign]
     ExecutionWorker.start = start  # type: ignore[method-assign]
     ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
     retrier_decl.time = _RetryTime  # type: ignore[assignment]
     lambda_eval_utils.boto_client_for = client_for  # type: ignore[assignment]
+    InlineIterationComponent._launch_worker = map_worker_in_place  # type: ignore[method-assign]
     events = boto3._get_default_session().events
     events.register("before-call.lambda.Invoke", routes, unique_id="winback-local-lambda")  # type: ignore[arg-type]
 
@@ -293,6 +306,7 @@ def install(
             ExecutionWorker._get_evaluation_entrypoint,  # type: ignore[method-assign]
             retrier_decl.time,  # type: ignore[assignment]
             lambda_eval_utils.boto_client_for,  # type: ignore[assignment]
+            InlineIterationComponent._launch_worker,  # type: ignore[method-assign]
         ) = originals
         events.unregister("before-call.lambda.Invoke", unique_id="winback-local-lambda")
 

@@ -30,6 +30,8 @@ def _target(params: Any) -> str:
         return str(params["TableName"]) + (f"/index/{params['IndexName']}" if params.get("IndexName") else "")
     if isinstance(params.get("RequestItems"), dict) and params["RequestItems"]:  # BatchGetItem, BatchWriteItem
         return str(next(iter(params["RequestItems"])))
+    if isinstance(params.get("Entries"), list) and params["Entries"] and "EventBusName" in params["Entries"][0]:
+        return str(params["Entries"][0]["EventBusName"])  # PutEvents
     for key in ("QueueUrl", "stateMachineArn", "executionArn", "FromEmailAddress"):
         if key in params:
             return str(params[key])

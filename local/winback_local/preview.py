@@ -50,7 +50,7 @@ def _unpaid_order_coupon(locale: str, campaign: Campaign) -> tuple[str, Rendered
         items=[{"sku": "sample", "name": product, "unit_price": total, "quantity": 1}],
     )
     contact = ContactRecord("c-sample", email="customer@example.com", first_name=name, locale=locale, timezone=zone)
-    return "customer@example.com", coupon_email(order, contact, campaign, SENT_AT)
+    return "customer@example.com", coupon_email(order, contact, campaign, SENT_AT, campaign.coupon.code)
 
 
 def _of_flow[C: Campaign](kind: type[C], campaign: Campaign) -> C:

@@ -19,18 +19,18 @@ import uuid
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from winback.aws import campaign_store, flows, journal, mailer, rejects
+from winback.aws import bus, campaign_store, flows, journal, mailer, rejects
 from winback.aws.store import ALL_MODELS, TABLE_ENV
 from winback.model import clock
 from winback.model.campaigns import Campaign
-from winback_local import aws_events, engine
+from winback_local import aws_events, engine, schedules
 from winback_local.template import TEMPLATE, Resolver, Stack, Tag, read
 
 REGION = "us-east-1"
@@ -73,7 +73,13 @@ def _handler(dotted: str) -> Callable[..., Any]:
 
 
 class LocalRuntime:
-    def __init__(self, start: datetime, campaigns: list[Campaign], sender_domains: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        start: datetime,
+        campaigns: list[Campaign],
+        sender_domains: tuple[str, ...] = (),
+        daily_jobs: bool = False,
+    ):
         self.stack: Stack = read()
         self.clock = engine.VirtualClock(start)
         self.routes = engine.LambdaRoutes()
@@ -89,6 +95,7 @@ class LocalRuntime:
         self.ended: list[engine.Ended] = []  # every execution that ended, as it ended
         self.events_done = 0  # queue messages the ingestion function finished (applied or rejected)
         self.ingestion_failures = 0  # queue messages it failed: received again
+        self.daily_jobs = daily_jobs  # the scheduled state machines (the RFM job) run each virtual day
 
     def _client(self, service: str) -> Any:
         """One client per service for the run (creating one costs milliseconds)."""
@@ -105,13 +112,14 @@ class LocalRuntime:
         mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         mock.start()
         self._undo.append(mock.stop)
-        for cached in (mailer._ses, flows._sfn, rejects._sqs):  # clients of an earlier run
+        for cached in (mailer._ses, flows._sfn, rejects._sqs, bus._events):  # clients of an earlier run
             cached.cache_clear()
         clock.use(self.clock.now)
         journal.use(self.timeline.append)
         self._undo += [clock.reset, journal.reset, campaign_store.invalidate]
         self._create_tables()
         self._create_queues()
+        self._create_bus()
         self._create_state_machines()
         self._set_env({k: self._resolve(v) for k, v in self._function_env().items()})
         # The layer is mounted at /opt on AWS; there is no X-Ray daemon here.
@@ -120,8 +128,37 @@ class LocalRuntime:
         self._verify_senders()
         self._capture_outbox()
         self._undo.append(engine.install(self.clock, self.routes, self.ended.append))
+        self._undo.append(
+            schedules.route_bus_events(schedules.rules(self.stack, self.resolver), self.deliver, ACCOUNT, REGION)
+        )
+        if self.daily_jobs:
+            for schedule in schedules.schedules(self.stack, self.resolver):
+                self._schedule(schedule, schedules.first_after(self.clock.now(), schedule))
         campaign_store.apply(self.campaigns)
         return self
+
+    def deliver(self, state_machine: str, payload: dict[str, Any]) -> None:
+        """An event a rule matched starts its target after the call that put it returns,
+        as EventBridge delivers: asynchronously, not inside the putting function."""
+        self.clock.call_at(self.clock.now(), lambda: self.start(state_machine, payload))
+
+    def start(self, state_machine: str, payload: dict[str, Any]) -> None:
+        """Start an execution as an EventBridge rule or schedule target does."""
+        self._client("stepfunctions").start_execution(
+            stateMachineArn=self.physical[state_machine], name=str(uuid.uuid4()), input=json.dumps(payload)
+        )
+
+    def _schedule(self, schedule: schedules.Schedule, at: datetime) -> None:
+        def fire() -> None:
+            self.start(schedule.state_machine, schedules.scheduled_input(schedule, at))
+            self._schedule(schedule, at + timedelta(days=1))
+
+        self.clock.call_at(at, fire)
+
+    def _create_bus(self) -> None:
+        bus = self._client("events").create_event_bus(Name="winback-bus")
+        self.physical["OrderEventBus"] = "winback-bus"
+        self.physical["OrderEventBus.Arn"] = bus["EventBusArn"]
 
     def __exit__(self, *exc: object) -> None:
         # Flows still waiting are ended by force; moto would log each as an error.
@@ -259,7 +296,7 @@ class LocalRuntime:
     @cached_property
     def event_pattern(self) -> dict[str, Any]:
         """The rule's EventPattern with its !Ref resolved (the source: the EventSource parameter)."""
-        rule = next(iter(self.stack.of_type("AWS::Events::Rule").values()))
+        rule = self.stack.resources["OrderEventsRule"]
         pattern = rule["Properties"]["EventPattern"]
         return {k: [self._resolve(v) for v in values] for k, values in pattern.items()}
 

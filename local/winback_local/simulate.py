@@ -56,6 +56,11 @@ class Scenario(BaseModel):
     catalogue: str | dict[str, Any] | None = None
     events: list[ScenarioEvent] = []
     checks: list[Check] = []
+    # Past orders, imported before the run as `winback history import` does: a CSV path
+    # relative to the scenario file (docs/history.md).
+    history: str | None = None
+    # Unique codes per campaign pool: how many to generate, or a file of codes.
+    coupon_pools: dict[str, int | str] = {}
 
     @model_validator(mode="after")
     def _within(self) -> Scenario:
@@ -90,6 +95,12 @@ def load(path: Path) -> tuple[Scenario, list[Campaign]]:
             campaigns = load_campaigns(path.parent / scenario.campaigns)
         else:
             campaigns = parse_campaigns(scenario.campaigns, f"{path}: campaigns")
+        if scenario.history is not None:
+            scenario.history = str(path.parent / scenario.history)
+        scenario.coupon_pools = {
+            pool: str(path.parent / source) if isinstance(source, str) else source
+            for pool, source in scenario.coupon_pools.items()
+        }
         if isinstance(scenario.catalogue, str):
             scenario.catalogue = products.load_catalogue(path.parent / scenario.catalogue).model_dump(mode="json")
         elif scenario.catalogue is not None:
@@ -177,10 +188,27 @@ class Simulation:
 
             runtime.clock.call_at(check.at, ask)
 
+    def _prepare(self, out: Path) -> None:
+        """Past orders and coupon pools, as the merchant loads them before going live."""
+        from winback.domain import pools
+        from winback_local.history_import import import_file
+
+        if self.scenario.history:
+            out.mkdir(parents=True, exist_ok=True)
+            import_file(Path(self.scenario.history), out / "history.rejects.csv")
+        for pool, source in self.scenario.coupon_pools.items():
+            if isinstance(source, int):
+                codes = [pools.generate_code() for _ in range(source)]
+            else:
+                codes = pools.check_codes(Path(source).read_text(encoding="utf-8").splitlines())
+            pools.add_codes(pool, codes)
+
     def run(self, out: Path) -> dict[str, Any]:
-        with LocalRuntime(self.scenario.start, self.campaigns) as runtime:
+        daily = self.scenario.history is not None or any(c.enabled and c.flow == "winback" for c in self.campaigns)
+        with LocalRuntime(self.scenario.start, self.campaigns, daily_jobs=daily) as runtime:
             if isinstance(self.scenario.catalogue, dict):
                 products.apply(products.parse_catalogue(self.scenario.catalogue))
+            self._prepare(out)
             self._schedule(runtime)
             steps = 20 if self.progress else 1
             span = self.scenario.until - self.scenario.start
@@ -195,7 +223,8 @@ class Simulation:
                         flush=True,
                     )
             failed = len(runtime.failures)
-            return write(out, runtime.timeline, runtime.outbox, len(self.scenario.events), failed)
+            paid = [(e.at, e.detail.get("contact_id")) for e in self.scenario.events if e.detail_type == "Order Paid"]
+            return write(out, runtime.timeline, runtime.outbox, len(self.scenario.events), failed, paid)
 
 
 def _eml_name(index: int, entry: dict[str, Any]) -> str:
@@ -204,7 +233,12 @@ def _eml_name(index: int, entry: dict[str, Any]) -> str:
 
 
 def write(
-    out: Path, timeline: list[dict[str, Any]], outbox: list[bytes], events_in: int, failed: int
+    out: Path,
+    timeline: list[dict[str, Any]],
+    outbox: list[bytes],
+    events_in: int,
+    failed: int,
+    paid: list[tuple[datetime, Any]] | None = None,
 ) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     mail_dir = out / "outbox"
@@ -220,6 +254,7 @@ def write(
         for entry in entries:
             handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
     report = funnel(entries, events_in, failed)
+    report["winback"] = winback_funnel(entries, paid or [])
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report
 
@@ -255,6 +290,26 @@ def funnel(entries: list[dict[str, Any]], events_in: int, failed: int) -> dict[s
 CART_WON = ("bought", "ordered")
 
 
+def winback_funnel(entries: list[dict[str, Any]], paid: list[tuple[datetime, Any]]) -> dict[str, Any]:
+    """The win-back flow: who entered the segment and was taken, emailed, and came back
+    (paid an order after the email); why the others got nothing."""
+    ours = [e for e in entries if e.get("flow") == "winback" or e.get("template") == "winback_coupon"]
+    emailed = {e["contact_id"]: e["at"] for e in ours if e["type"] == "email.sent"}
+    came_back = {who for when, who in paid if who in emailed and clock.iso(when) > emailed[who]}
+    campaigns = {e["campaign"] for e in ours if e["type"] == "flow.started"}
+    return {
+        "segment_entries": sum(1 for e in entries if e["type"] == "segment.entered"),
+        "flows_started": sum(1 for e in ours if e["type"] == "flow.started"),
+        "bought_during_wait": sum(1 for e in ours if e["type"] == "flow.ended" and e["outcome"] == "bought"),
+        "emailed": len(emailed),
+        "came_back": len(came_back),
+        "skipped": dict(
+            Counter(e["reason"] for e in entries if e["type"] == "email.skipped" and e.get("campaign") in campaigns)
+        ),
+        "pool_empty": sum(1 for e in entries if e["type"] == "coupon.pool_empty"),
+    }
+
+
 def variants(entries: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     """Per A/B variant ("campaign/variant"): contacts emailed and carts won back
     after it, so the subjects can be compared."""
@@ -284,6 +339,17 @@ def main(scenario_path: str, out: str, progress: bool | None = None) -> int:
     return 0
 
 
+def _winback_line(found: dict[str, Any] | None) -> list[str]:
+    if not found or not found["segment_entries"]:
+        return []
+    skipped = ", ".join(f"{n} {reason}" for reason, n in found["skipped"].items()) or "none"
+    return [
+        f"win-back            {found['segment_entries']} entered the segment, {found['flows_started']} taken, "
+        f"{found['bought_during_wait']} bought during the wait, {found['emailed']} emailed, "
+        f"{found['came_back']} came back (skipped: {skipped})"
+    ]
+
+
 def summary(report: dict[str, Any], out: Path) -> str:
     revenue = ", ".join(f"{amount} {currency}" for currency, amount in report["revenue_recovered"].items()) or "0"
     skipped = ", ".join(f"{n} {reason}" for reason, n in report["emails_skipped"].items()) or "none"
@@ -296,6 +362,7 @@ def summary(report: dict[str, Any], out: Path) -> str:
             f"orders recovered    {report['orders_recovered']}",
             f"carts               {report['carts_abandoned']} abandoned, {report['carts_recovered']} won back",
             f"revenue recovered   {revenue}",
+            *_winback_line(report.get("winback")),
             "",
             f"timeline  {out / 'timeline.jsonl'}",
             f"emails    {out / 'outbox'}/",

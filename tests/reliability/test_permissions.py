@@ -7,13 +7,15 @@ import copy
 
 from flows import checkout, shop
 from stack_checks import missing_permissions
+from winback_helpers import old_customers_buy, seed_lapsed
 
 from conftest import Harness, at, order_created, order_paid
 from winback_local.meter import Meter
 
 
 def _exercise(stack: Harness) -> None:
-    """Every path of every flow, and the API."""
+    """Every path of every flow, the daily RFM job and win-back, and the API."""
+    seed_lapsed(stack.rt.campaigns)
     stack.send("Order Created", order_created("o-1", "c-1"))
     stack.send("Order Created", order_created("o-2", "c-2"))
     stack.send("Order Created", order_created("o-3", "c-3"))
@@ -31,11 +33,15 @@ def _exercise(stack: Harness) -> None:
     assert stack.validate(code, "c-1")["valid"]
     assert stack.redeem(code, "c-1", "o-1")["valid"]
     stack.send("Order Paid", order_paid("o-1", "c-1", coupon_code=code), when=at(hours=2))
+    old_customers_buy(stack, at(days=1, hours=1))  # someone enters "Can't lose them" the next night
+    stack.run_until(at(days=2, hours=10))  # the win-back email went out at 09:00
+    winback = stack.entries("email.sent", template="winback_coupon")
+    assert winback and stack.validate(winback[0]["coupon_code"], winback[0]["contact_id"])["valid"]
     stack.run_until(at(days=16))  # through the second-purchase email
 
 
 def test_every_call_a_function_makes_is_allowed_by_its_policy() -> None:
-    with shop() as stack:
+    with shop(daily_jobs=True) as stack:
         runtime = stack.rt
         meter = Meter().attach(runtime)
         try:
@@ -43,7 +49,13 @@ def test_every_call_a_function_makes_is_allowed_by_its_policy() -> None:
         finally:
             meter.detach()
         templates = sorted({e["template"] for e in stack.entries("email.sent")})
-        assert templates == ["abandoned_cart", "order_confirmation", "second_purchase", "unpaid_order_coupon"]
+        assert templates == [
+            "abandoned_cart",
+            "order_confirmation",
+            "second_purchase",
+            "unpaid_order_coupon",
+            "winback_coupon",
+        ]
         assert set(meter.calls) >= set(runtime.stack.functions)  # every function ran
         assert missing_permissions(runtime.stack, runtime.physical, meter.targets) == []
         # The check itself: take a permission away and it is reported.

@@ -30,6 +30,10 @@ _METRICS: dict[str, str] = {
     "coupon.skipped": "CouponsWithheld",  # a reminder sent without its coupon (cool-down)
     "order.recovered": "OrdersRecovered",
     "event.rejected": "EventsRejected",
+    "coupon.assigned": "CouponsAssigned",  # a unique code from a pool
+    "coupon.pool_low": "CouponPoolLow",
+    "coupon.pool_empty": "CouponPoolEmpty",
+    "rfm.computed": "RfmRuns",
 }
 
 Entry = dict[str, Any]

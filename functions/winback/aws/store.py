@@ -33,6 +33,8 @@ TABLE_ENV = {
     "CartRecord": ("CARTS_TABLE", "winback-carts"),
     "CustomerRecord": ("CUSTOMERS_TABLE", "winback-customers"),
     "ProductRecord": ("PRODUCTS_TABLE", "winback-products"),
+    "CouponCode": ("COUPON_CODES_TABLE", "winback-coupon-codes"),
+    "RfmRun": ("RFM_RUNS_TABLE", "winback-rfm-runs"),
 }
 
 
@@ -201,6 +203,19 @@ class CustomerRecord(Model):
     last_paid_at = UTCDateTimeAttribute(null=True)
     last_coupon_at = UTCDateTimeAttribute(null=True)
     last_coupon_for = UnicodeAttribute(null=True)  # the send that got it (a retry gets it again)
+    # Purchase history (history.py): one "order_id|paid_at|total|currency" per paid order,
+    # added as a set so a duplicate counts once; refunded orders by id, in any order.
+    purchases = UnicodeSetAttribute(null=True)
+    refunded_orders = UnicodeSetAttribute(null=True)
+    # RFM (rfm.py): the segment now, the one before, since when, the scores "RFM" and
+    # the inputs they came from, the day they were computed and why they changed.
+    segment = UnicodeAttribute(null=True)
+    previous_segment = UnicodeAttribute(null=True)
+    segment_since = UnicodeAttribute(null=True)  # a UTC day, YYYY-MM-DD
+    rfm_scores = UnicodeAttribute(null=True)
+    rfm_raw = JSONAttribute(null=True)
+    rfm_day = UnicodeAttribute(null=True)
+    rfm_cause = UnicodeAttribute(null=True)
 
 
 class BestSellerIndex(GlobalSecondaryIndex["ProductRecord"]):
@@ -234,6 +249,51 @@ class ProductRecord(Model):
     by_best_seller = BestSellerIndex()
 
 
+class FreeCodeIndex(GlobalSecondaryIndex["CouponCode"]):
+    """Sparse: only free codes carry `available_in` (their pool)."""
+
+    class Meta:
+        index_name = "available_in-index"
+        projection = AllProjection()
+
+    available_in = UnicodeAttribute(hash_key=True)
+    code = UnicodeAttribute(range_key=True)
+
+
+class CouponCode(Model):
+    """A unique code of a campaign's pool (pools.py). Besides the codes, the table holds
+    two kinds of bookkeeping items: "#COUNT#<pool>" (free codes left) and
+    "#FOR#<send id>" (which code a send got, so a retried step gets the same one)."""
+
+    class Meta:
+        table_name = _table("CouponCode")
+
+    code = UnicodeAttribute(hash_key=True)
+    pool = UnicodeAttribute(null=True)  # the campaign id
+    status = UnicodeAttribute(null=True)  # free | assigned
+    available_in = UnicodeAttribute(null=True)
+    contact_id = UnicodeAttribute(null=True)
+    assigned_for = UnicodeAttribute(null=True)  # the send id
+    assigned_at = UTCDateTimeAttribute(null=True)
+    expires_at = UTCDateTimeAttribute(null=True)
+    remaining = NumberAttribute(null=True)  # "#COUNT#" items
+    points_to = UnicodeAttribute(null=True)  # "#FOR#" items
+    by_pool = FreeCodeIndex()
+
+
+class RfmRun(Model):
+    """One day's RFM job: the histogram of each part of the table, the day's cuts, and
+    the baseline marker a history import leaves (rfm.py). Kept a week (TTL)."""
+
+    class Meta:
+        table_name = _table("RfmRun")
+
+    run_day = UnicodeAttribute(hash_key=True)  # YYYY-MM-DD, or "baseline"
+    part = UnicodeAttribute(range_key=True)  # "measure#<n>", "cuts", "done" or "pending"
+    data = JSONAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     OrderRecord,
     ContactRecord,
@@ -244,4 +304,6 @@ ALL_MODELS: tuple[type[Model], ...] = (
     CartRecord,
     CustomerRecord,
     ProductRecord,
+    CouponCode,
+    RfmRun,
 )

@@ -134,8 +134,9 @@ def remind(cart_id: str, campaign_id: str, execution: str, step: int) -> dict[st
     now = clock.now()
     coupon = None
     last = step == len(campaign.steps)
-    if last and coupons.offer(cart.contact_id, campaign, send_id, f"cart#{cart_id}", now, cart_id=cart_id):
-        coupon = campaign.coupon
+    code = coupons.offer(cart.contact_id, campaign, send_id, f"cart#{cart_id}", now, cart_id=cart_id) if last else None
+    if code:
+        coupon = campaign.coupon.model_copy(update={"code": code})
     variant = sending.variant_for(cart.contact_id, campaign, campaign.steps[step - 1])
     content = cart_email(cart, person, campaign, step, coupon, variant, now)
     sending.send_once(
@@ -174,7 +175,7 @@ def cart_email(
         "hero_image": variant.hero_image if variant else None,
     }
     subject = variant.subject_for(person.locale) if variant else None
-    return sending.render_for(campaign, person, campaign.template, context, subject)
+    return sending.render_for(campaign, person, campaign.template, context, subject, step=step)
 
 
 def end_series(cart_id: str, campaign_id: str, execution: str) -> dict[str, Any]:

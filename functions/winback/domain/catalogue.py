@@ -104,6 +104,11 @@ def _shown(record: ProductRecord) -> dict[str, Any]:
     }
 
 
+def best_sellers(count: int) -> list[dict[str, Any]]:
+    """The first `count` best sellers, as an email shows them."""
+    return [_shown(r) for r in ProductRecord.by_best_seller.query(BEST_SELLER, limit=count)][:count]
+
+
 def recommendations(bought: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Complementary products of what was bought, and best sellers, neither showing
     what was bought nor the same product twice: at most RECOMMENDED of each."""

@@ -16,6 +16,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
 from winback.aws import campaign_store, journal
 from winback.aws.store import CustomerRecord, ListMember, Redemption, condition_failed
+from winback.domain import pools
 from winback.model import clock
 from winback.model.campaigns import Campaign
 
@@ -45,14 +46,27 @@ def grant(contact_id: str, campaign: Campaign, send_id: str, now: datetime) -> b
     return True
 
 
-def offer(contact_id: str, campaign: Campaign, send_id: str, source: str, now: datetime, **fields: Any) -> bool:
-    """Give this contact the campaign's coupon (they join its list) unless the
-    cool-down withholds it; a withheld coupon is recorded with its reason."""
-    if grant(contact_id, campaign, send_id, now):
+def offer(contact_id: str, campaign: Campaign, send_id: str, source: str, now: datetime, **fields: Any) -> str | None:
+    """Give this contact the campaign's coupon and return its code, unless the cool-down
+    withholds it or the campaign's pool is empty (recorded with the reason). A shared
+    code works once the contact joins the campaign's list; a pool code is theirs alone."""
+    code = pools.assign(campaign, contact_id, send_id, now) if campaign.coupon.pool else campaign.coupon.code
+    if code is None:
+        journal.record("coupon.skipped", contact_id=contact_id, campaign=campaign.id, reason="pool_empty", **fields)
+        return None
+    if not grant(contact_id, campaign, send_id, now):
+        if campaign.coupon.pool:
+            pools.release(code, send_id)
+        journal.record("coupon.skipped", contact_id=contact_id, campaign=campaign.id, reason="cooldown", **fields)
+        return None
+    if not campaign.coupon.pool:
         join_list(campaign, contact_id, source, now)
-        return True
-    journal.record("coupon.skipped", contact_id=contact_id, campaign=campaign.id, reason="cooldown", **fields)
-    return False
+    return code
+
+
+def issued(campaign: Campaign, send_id: str) -> str | None:
+    """The code `offer` gave for `send_id` (a later step of the same flow reads it)."""
+    return pools.issued(send_id) if campaign.coupon.pool else campaign.coupon.code
 
 
 def join_list(campaign: Campaign, contact_id: str, source: str, now: datetime) -> None:
@@ -131,7 +145,10 @@ def _evaluate(
     code = code.strip().upper()
     campaign = campaign_store.by_coupon(code)
     if campaign is None or _member(campaign, contact_id) is None:
-        return Answer(False, NOT_ELIGIBLE, price), None
+        pooled = pools.holder(code, clock.now())  # a code of a pool: its contact's alone
+        if pooled is None or pooled.contact_id != contact_id or not pooled.pool:
+            return Answer(False, NOT_ELIGIBLE, price), None
+        campaign = campaign_store.get(pooled.pool, Campaign)
     if not campaign.covers(offer_id):
         return Answer(False, OFFER_NOT_COVERED, price), None
     used = _redemption(code, contact_id)
@@ -153,7 +170,7 @@ def redeem(code: str, contact_id: str, offer_id: str, price: Decimal, order_id: 
     """Use the coupon on an order: idempotent for that order, once per contact."""
     answer, campaign = _evaluate(code, contact_id, offer_id, price, order_id)
     if campaign is not None:
-        key = f"{campaign.coupon.code}#{contact_id}"
+        key = f"{code.strip().upper()}#{contact_id}"
         try:
             Redemption(key, order_id=order_id, discount=str(answer.discount), redeemed_at=clock.now()).save(
                 condition=Redemption.redemption_id.does_not_exist() | (Redemption.order_id == order_id)

@@ -16,7 +16,7 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from winback.aws import campaign_store, flows, journal, rejects
 from winback.aws.store import ContactRecord, OrderRecord, condition_failed
-from winback.domain import carts, coupons, purchases
+from winback.domain import carts, coupons, history, purchases
 from winback.model.campaigns import UnpaidOrderCampaign, choose_campaign
 from winback.model.events import (
     CheckoutStarted,
@@ -152,7 +152,11 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
             raise
         first = False  # already paid: a duplicate, or a retry after a failure below
         order = OrderRecord.get(detail.order_id, consistent_read=True)
-    # Both idempotent, so a retry finishes what a failed delivery started.
+    # All idempotent, so a retry finishes what a failed delivery started. The purchase
+    # history feeds RFM, which runs whatever the campaigns (any may trigger on a segment).
+    history.record_paid(detail.contact_id, detail.order_id, event.time, detail.total, detail.currency)
+    if order.cancelled_at is not None and order.cancelled_at >= event.time:
+        history.record_refund(detail.contact_id, detail.order_id)  # cancelled after this payment, heard first
     if _purchases_matter():
         paid_orders = purchases.record_payment(detail.contact_id, detail.order_id, event.time)
         purchases.start(order, paid_orders, event.time)
@@ -206,8 +210,18 @@ def order_cancelled(event: OrderEvent, detail: OrderCancelled) -> None:
     except UpdateError as error:
         if not condition_failed(error):
             raise
+        _refund_if_paid(event, detail)
         return
     _end_waiting_flow(detail.order_id, "cancelled")
+
+
+def _refund_if_paid(event: OrderEvent, detail: OrderCancelled) -> None:
+    """A cancellation of a paid order, dated after its payment, is a refund: the order
+    leaves the contact's purchase history (RFM, win-back)."""
+    order = OrderRecord.get(detail.order_id, consistent_read=True)
+    if order.status == "paid" and order.paid_at is not None and event.time >= order.paid_at:
+        history.record_refund(order.contact_id or detail.contact_id, detail.order_id)
+        journal.record("order.refunded", order_id=detail.order_id, contact_id=detail.contact_id)
 
 
 def apply(event: OrderEvent) -> None:

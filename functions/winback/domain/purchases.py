@@ -169,8 +169,9 @@ def send_second_purchase(order_id: str, campaign_id: str, execution: str, first_
     send_id = f"{FLOW}#{order_id}#second_purchase"
     now = clock.now()
     coupon = None
-    if coupons.offer(contact_id, campaign, send_id, f"purchase#{order_id}", now, order_id=order_id):
-        coupon = campaign.coupon
+    code = coupons.offer(contact_id, campaign, send_id, f"purchase#{order_id}", now, order_id=order_id)
+    if code:
+        coupon = campaign.coupon.model_copy(update={"code": code})
     variant = sending.variant_for(contact_id, campaign, campaign.second_purchase)
     content = second_purchase_email(order, person, campaign, coupon, variant, now)
     template = campaign.second_purchase_template

@@ -58,8 +58,8 @@ def offer_coupon_if_unpaid(order_id: str, campaign_id: str, execution: str) -> d
         return _end(execution, f"skipped_{reason}", order_id=order_id)
     assert order.contact_id is not None
     now = clock.now()
-    offered = coupons.offer(order.contact_id, campaign, _send_id(order_id), order_id, now, order_id=order_id)
-    return {"remind": True, "coupon_offered": offered, "outcome": None}
+    code = coupons.offer(order.contact_id, campaign, _send_id(order_id), order_id, now, order_id=order_id)
+    return {"remind": True, "coupon_offered": code is not None, "outcome": None}
 
 
 def coupon_email(
@@ -67,16 +67,15 @@ def coupon_email(
     person: ContactRecord,
     campaign: UnpaidOrderCampaign,
     sent_at: datetime,
-    with_coupon: bool = True,
+    code: str | None,
 ) -> Rendered:
-    """The reminder for this order, with its coupon unless the cool-down withheld it,
-    in the contact's locale and time zone (the preview renders the same function)."""
+    """The reminder for this order, with its coupon `code` (None when the cool-down
+    withheld it), in the contact's locale and time zone (the preview renders the same)."""
     from winback.emails.i18n import resolve
 
     price = Decimal(order.total or "0")
     coupon = campaign.coupon
-    discount = coupon.discount_on(price) if with_coupon else Decimal("0.00")
-    code = coupon.code if with_coupon else None
+    discount = coupon.discount_on(price) if code else Decimal("0.00")
     context = {
         "currency": order.currency,
         "items": order.items or [],
@@ -109,13 +108,14 @@ def send_coupon_email(order_id: str, campaign_id: str, execution: str, with_coup
         )
         return {"email_sent": False}
     assert person is not None
+    code = coupons.issued(campaign, _send_id(order_id)) if with_coupon else None
     sent = sending.send_once(
         _send_id(order_id),
         person=person,
         campaign=campaign,
         template=campaign.template,
-        content=coupon_email(order, person, campaign, clock.now(), with_coupon),
-        coupon_code=campaign.coupon.code if with_coupon else None,
+        content=coupon_email(order, person, campaign, clock.now(), code),
+        coupon_code=code,
         order_id=order_id,
     )
     if not sent:

@@ -59,23 +59,40 @@ def with_coupon(url: str, campaign: Campaign, code: str | None) -> str:
 
 
 def render_for(
-    campaign: Campaign, person: ContactRecord, template: str, context: dict[str, Any], subject: str | None = None
+    campaign: Campaign,
+    person: ContactRecord,
+    template: str,
+    context: dict[str, Any],
+    subject: str | None = None,
+    step: int | None = None,
 ) -> Rendered:
-    """The campaign's email in the contact's locale and time zone, with its branding;
+    """The campaign's email in the contact's locale and time zone, with its branding and
+    its links tagged for analytics (utm_content: the template, and the step of a series);
     `subject` (an A/B variant's) replaces the template's."""
     # Jinja2 and Babel load here, on the paths that send: cold start.
     from winback.aws import mailer
+    from winback.emails.links import tag_email
     from winback.emails.render import Rendered, render
 
+    unsubscribe = mailer.unsubscribe_placeholder(campaign.branding.reply_to or campaign.sender)
     content = render(
         template,
         {"first_name": person.first_name or "", **context},
         locale=person.locale,
         timezone=person.timezone or "UTC",
         branding=campaign.branding,
-        unsubscribe_url=mailer.unsubscribe_placeholder(campaign.branding.reply_to or campaign.sender),
+        unsubscribe_url=unsubscribe,
     )
-    return Rendered(subject, content.html, content.text) if subject else content
+    html, text = content.html, content.text
+    if campaign.tracking.enabled:
+        tags = {
+            "utm_source": campaign.tracking.source,
+            "utm_medium": campaign.tracking.medium,
+            "utm_campaign": campaign.tracking.campaign or campaign.id,
+            "utm_content": template if step is None else f"{template}-{step}",
+        }
+        html, text = tag_email(html, text, tags, keep=unsubscribe)
+    return Rendered(subject or content.subject, html, text)
 
 
 SEND_HEADER = "X-Winback-Send"  # the ledger's send id: which flow step sent this message

@@ -57,6 +57,9 @@ class Coupon(BaseModel):
         Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")],
         Annotated[str, StringConstraints(min_length=1, max_length=120)],
     ] = {}
+    # True: each contact gets a unique code from the campaign's pool (`winback coupons
+    # import|generate`); `code` then only names the coupon, it is never sent.
+    pool: bool = False
     percent_off: Annotated[Decimal, Field(gt=0, le=100)] | None = None
     amount_off: Annotated[Decimal, Field(gt=0)] | None = None
     free_shipping: bool = False
@@ -123,6 +126,17 @@ class EmailStep(BaseModel):
         return self
 
 
+class Tracking(BaseModel):
+    """Google Analytics tags on every link of the campaign's emails (utm_content is the
+    template and step); `enabled: false` leaves the links as they are."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
+    source: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "winback"
+    medium: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "email"
+    campaign: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None  # default: the id
+
+
 class Campaign(BaseModel):
     """What every campaign has: its coupon, the list that makes the coupon personal,
     who sends and how it looks. Each flow's campaign adds its own timing."""
@@ -143,6 +157,7 @@ class Campaign(BaseModel):
     template: Slug
     sender: Annotated[str, StringConstraints(max_length=320)] | None = None
     branding: Branding = Branding()
+    tracking: Tracking = Tracking()
 
     def covers(self, offer_id: str) -> bool:
         return "*" in self.offers or offer_id in self.offers
@@ -235,9 +250,46 @@ class PostPurchaseCampaign(Campaign):
         )
 
 
-AnyCampaign = Annotated[UnpaidOrderCampaign | CartCampaign | PostPurchaseCampaign, Field(discriminator="flow")]
+class WinBackCampaign(Campaign):
+    """Win-back of lapsed customers: when a contact enters `segment` (default "Can't
+    lose them") in the daily RFM, wait `wait_hours`; unless they bought in the last
+    `purchase_window_hours`, give them a coupon (a unique code from the pool by default)
+    and email it. At most once per `cooldown_days` per contact; only contacts with at
+    least `min_orders` paid orders (docs/rfm.md says why the default is 1)."""
+
+    flow: Literal["winback"] = "winback"
+    segment: str = "Can't lose them"
+    wait_hours: Annotated[float, Field(ge=0, le=24 * 30)] = 8
+    purchase_window_hours: Annotated[float, Field(ge=0, le=24 * 90)] = 8
+    cooldown_days: Annotated[int, Field(ge=0, le=3650)] = 90
+    min_orders: Annotated[int, Field(ge=1, le=1000)] = 1
+    window_hours: Annotated[int, Field(ge=1, le=24 * 90)] = 14 * 24
+    shop_url: HttpUrl
+    products: Annotated[int, Field(ge=0, le=6)] = 3  # best sellers shown
+    pool_low_at: Annotated[int, Field(ge=0)] = 50  # codes left that raise the low-pool alarm
+    template: Slug = "winback_coupon"
+
+    @model_validator(mode="after")
+    def _known_segment(self) -> WinBackCampaign:
+        from winback.model.rfm import SEGMENTS
+
+        if self.segment not in SEGMENTS:
+            raise ValueError(f"segment {self.segment!r} is not one of: {', '.join(SEGMENTS)}")
+        return self
+
+    def describe(self) -> str:
+        code = f"a code from pool {self.id}" if self.coupon.pool else self.coupon.code
+        return (
+            f"on entering {self.segment!r}, after {self.wait_hours:g} h unless they bought, {code} "
+            f"({self.coupon.describe()}) for {self.window_hours} h; at most once in {self.cooldown_days} days"
+        )
+
+
+AnyCampaign = Annotated[
+    UnpaidOrderCampaign | CartCampaign | PostPurchaseCampaign | WinBackCampaign, Field(discriminator="flow")
+]
 _ONE = TypeAdapter(AnyCampaign)
-FLOWS = ("unpaid_order", "abandoned_cart", "post_purchase")
+FLOWS = ("unpaid_order", "abandoned_cart", "post_purchase", "winback")
 
 
 def campaign_from(config: dict[str, Any]) -> Campaign:

@@ -1,0 +1,167 @@
+"""Win-back of lapsed customers, the steps of infra/statemachines/win_back.asl.json.
+
+"Contact Segment Entered" (the daily RFM job) starts the flow. `enter` picks the
+campaign for the segment and checks the contact: an email, marketing consent, enough
+orders, not within the campaign's cool-down, not a duplicate of the same entry. After
+the wait, `offer` checks consent again and whether they bought in the last hours, then
+gives them a coupon (a unique pool code by default) and sends the email. Each decision
+is recorded with its reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pynamodb.exceptions import PutError
+
+from winback.aws import campaign_store, journal
+from winback.aws.store import ContactRecord, CustomerRecord, SendRecord, condition_failed, find
+from winback.domain import catalogue, coupons, history, pools, sending
+from winback.model import clock
+from winback.model.campaigns import WinBackCampaign
+from winback.model.money import reporting_currency
+
+if TYPE_CHECKING:
+    from winback.emails.render import Rendered
+
+FLOW = "winback"
+
+
+def _campaign_for(segment: str) -> WinBackCampaign | None:
+    found = [c for c in campaign_store.all_campaigns() if isinstance(c, WinBackCampaign) and c.enabled]
+    return next((c for c in found if c.segment == segment), None)
+
+
+def _skip(contact_id: str, campaign_id: str, reason: str, **fields: Any) -> dict[str, Any]:
+    journal.record("email.skipped", contact_id=contact_id, campaign=campaign_id, reason=reason, **fields)
+    return {"enter": False, "outcome": f"skipped_{reason}"}
+
+
+def _last_offer_key(campaign: WinBackCampaign, contact_id: str) -> str:
+    return f"{FLOW}#{campaign.id}#{contact_id}#last"
+
+
+def _within_cooldown(campaign: WinBackCampaign, contact_id: str, now: datetime) -> bool:
+    last = find(SendRecord, _last_offer_key(campaign, contact_id))
+    return last is not None and last.claimed_at > now - timedelta(days=campaign.cooldown_days)
+
+
+def enter(contact_id: str, segment: str, day: str, execution: str) -> dict[str, Any]:
+    """A contact entered `segment` on `day`: does a campaign take them?"""
+    campaign = _campaign_for(segment)
+    if campaign is None:
+        return {"enter": False, "outcome": "no_campaign"}
+    journal.record("segment.entered", campaign=campaign.id, contact_id=contact_id, segment=segment)
+    person = sending.contact(contact_id)
+    reason = sending.cannot_email(person)
+    if reason:
+        return _skip(contact_id, campaign.id, reason)
+    if history.summary(find_customer(contact_id)).orders < campaign.min_orders:
+        return _skip(contact_id, campaign.id, "too_few_orders")
+    now = clock.now()
+    if _within_cooldown(campaign, contact_id, now):
+        return _skip(contact_id, campaign.id, "cooldown")
+    send_id = f"{FLOW}#{campaign.id}#{contact_id}#{day}"
+    try:  # the same entry announced twice (the RFM job retried): one flow only
+        SendRecord(
+            f"{send_id}#entry", status="entered", contact_id=contact_id, campaign_id=campaign.id, claimed_at=now
+        ).save(condition=SendRecord.send_id.does_not_exist())
+    except PutError as error:
+        if not condition_failed(error):
+            raise
+        return {"enter": False, "outcome": "duplicate"}
+    journal.record("flow.started", flow=FLOW, campaign=campaign.id, execution=execution, contact_id=contact_id)
+    return {
+        "enter": True,
+        "outcome": None,
+        "campaign_id": campaign.id,
+        "contact_id": contact_id,
+        "send_id": send_id,
+        "entered_at": clock.iso(now),
+        "wait_seconds": int(campaign.wait_hours * 3600),
+    }
+
+
+def find_customer(contact_id: str) -> CustomerRecord | None:
+    return find(CustomerRecord, contact_id)
+
+
+def _end(execution: str, contact_id: str, outcome: str) -> dict[str, Any]:
+    journal.record("flow.ended", flow=FLOW, execution=execution, outcome=outcome, contact_id=contact_id)
+    return {"outcome": outcome}
+
+
+def offer(campaign_id: str, contact_id: str, send_id: str, execution: str) -> dict[str, Any]:
+    """After the wait: still allowed, not bought meanwhile? A coupon and the email."""
+    campaign = campaign_store.get(campaign_id, WinBackCampaign)
+    now = clock.now()
+    if history.bought_since(find_customer(contact_id), now - timedelta(hours=campaign.purchase_window_hours)):
+        return _end(execution, contact_id, "bought")
+    person = sending.contact(contact_id)
+    reason = sending.cannot_email(person)
+    if reason:
+        journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason=reason)
+        return _end(execution, contact_id, f"skipped_{reason}")
+    assert person is not None
+    if not _claim_cooldown(campaign, contact_id, send_id, now):
+        journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason="cooldown")
+        return _end(execution, contact_id, "skipped_cooldown")
+    code = coupons.offer(contact_id, campaign, send_id, f"winback#{contact_id}", now)
+    if code is None:
+        journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason="no_coupon")
+        return _end(execution, contact_id, "skipped_no_coupon")
+    if campaign.coupon.pool:
+        _warn_if_pool_low(campaign)
+    content = winback_email(person, campaign, code, now)
+    sending.send_once(
+        send_id, person=person, campaign=campaign, template=campaign.template, content=content, coupon_code=code
+    )
+    return _end(execution, contact_id, "completed")
+
+
+def _claim_cooldown(campaign: WinBackCampaign, contact_id: str, send_id: str, now: datetime) -> bool:
+    """At most one win-back per contact per cool-down, even if two entries race; the
+    same send asking again (a retried step) passes."""
+    since = now - timedelta(days=campaign.cooldown_days)
+    try:
+        SendRecord(
+            _last_offer_key(campaign, contact_id),
+            status="offered",
+            contact_id=contact_id,
+            campaign_id=campaign.id,
+            order_id=send_id,
+            claimed_at=now,
+        ).save(
+            condition=SendRecord.send_id.does_not_exist()
+            | (SendRecord.claimed_at <= since)
+            | (SendRecord.order_id == send_id)
+        )
+    except PutError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def _warn_if_pool_low(campaign: WinBackCampaign) -> None:
+    left = pools.remaining(campaign.id)
+    if left <= campaign.pool_low_at:
+        journal.record("coupon.pool_low", campaign=campaign.id, remaining=left)
+
+
+def winback_email(person: ContactRecord, campaign: WinBackCampaign, code: str, now: datetime) -> Rendered:
+    """The win-back email (the preview renders the same)."""
+    from winback.emails.i18n import resolve
+
+    best_sellers = catalogue.best_sellers(campaign.products) if campaign.products else []
+    context = {
+        "offer_name": campaign.coupon.name_for(resolve(person.locale)),
+        "coupon": campaign.coupon.model_copy(update={"code": code}).model_dump(),
+        "currency": reporting_currency(),
+        "valid_hours": campaign.window_hours,
+        "valid_until": now + timedelta(hours=campaign.window_hours),
+        "shop_url": sending.with_coupon(campaign.shop_url, campaign, code),
+        "best_sellers": best_sellers,
+    }
+    return sending.render_for(campaign, person, campaign.template, context)
