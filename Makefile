@@ -30,6 +30,9 @@ $(SAM_STAMP):
 
 demo: $(STAMP)
 	$(BIN)/winback simulate examples/demo/scenario.json --out out/demo
+	@echo
+	@echo "Win-back: 300 customers with two years of orders, 60 days of RFM (about a minute)"
+	$(BIN)/winback simulate examples/winback/scenario.json --out out/winback
 
 test: lint typecheck unit
 

@@ -33,7 +33,7 @@ def test_the_documented_defaults_are_30_minutes_24_hours_and_one_restricted_coup
 
 def test_the_example_file_is_valid() -> None:
     ids = [c.id for c in load_campaigns(ROOT / "examples" / "campaigns.yaml")]
-    assert ids == ["python-course-launch", "everything-else", "abandoned-cart", "after-purchase"]
+    assert ids == ["python-course-launch", "everything-else", "abandoned-cart", "after-purchase", "lapsed-customers"]
 
 
 def test_a_delay_under_10_minutes_is_refused_with_the_reason() -> None:
@@ -98,3 +98,14 @@ def test_the_cli_writes_campaigns_and_the_catalogue_to_the_tables_it_is_given(mo
         assert top.sku == "py-201"
     assert main(["catalogue", "validate", str(ROOT / "README.md")]) == 2
     assert capsys.readouterr().err.startswith("winback catalogue: ")
+
+
+def test_validate_refuses_a_sender_outside_the_stacks_verified_identity(capsys: pytest.CaptureFixture[str]) -> None:
+    from winback_local.cli import main
+
+    example = str(ROOT / "examples" / "campaigns.yaml")
+    assert main(["campaigns", "validate", example, "--identity", "example.com"]) == 0
+    assert main(["campaigns", "validate", example, "--identity", "myshop.com"]) == 2
+    assert (
+        "sender courses@example.com is not at the stack's verified SES identity myshop.com" in capsys.readouterr().err
+    )

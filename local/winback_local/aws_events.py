@@ -38,3 +38,46 @@ def api_gateway(method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         "body": json.dumps(body),
         "isBase64Encoded": False,
     }
+
+
+def function_url(method: str, url: str, body: str = "") -> dict[str, Any]:
+    """A Lambda function URL request (payload format 2.0), from the full URL."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    parts = urlsplit(url)
+    return {
+        "version": "2.0",
+        "rawPath": parts.path or "/",
+        "rawQueryString": parts.query,
+        "queryStringParameters": dict(parse_qsl(parts.query)) or None,
+        "headers": {"content-type": "application/x-www-form-urlencoded"},
+        "requestContext": {"http": {"method": method, "path": parts.path or "/"}, "requestId": str(uuid.uuid4())},
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def ses_event(detail_type: str, address: str, bounce_type: str = "Permanent", configuration_set: str = "") -> dict:
+    """What SES puts on the default bus for a bounce or a complaint."""
+    mail = {
+        "messageId": str(uuid.uuid4()),
+        "destination": [address],
+        "tags": {"ses:configuration-set": [configuration_set]},
+    }
+    if detail_type == "Email Bounced":
+        detail = {
+            "eventType": "Bounce",
+            "mail": mail,
+            "bounce": {
+                "bounceType": bounce_type,
+                "bounceSubType": "General",
+                "bouncedRecipients": [{"emailAddress": address}],
+            },
+        }
+    else:
+        detail = {
+            "eventType": "Complaint",
+            "mail": mail,
+            "complaint": {"complainedRecipients": [{"emailAddress": address}]},
+        }
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": "aws.ses", "detail": detail}

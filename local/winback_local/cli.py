@@ -78,6 +78,19 @@ def _coupons(args: argparse.Namespace) -> int:
     return 0
 
 
+def _contacts(args: argparse.Namespace) -> int:
+    from winback.domain import privacy
+
+    _use_stack(args)
+    try:
+        found = privacy.export(args.who) if args.action == "export" else privacy.erase(args.who)
+    except privacy.UnknownPerson:
+        print(f"winback contacts: nobody known as {args.who!r}: nothing to {args.action}", file=sys.stderr)
+        return 1
+    print(json.dumps(found, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
 def _campaigns(args: argparse.Namespace) -> int:
     from winback.model.campaigns import CampaignError, load_campaigns
 
@@ -86,6 +99,20 @@ def _campaigns(args: argparse.Namespace) -> int:
     except CampaignError as error:
         print(f"winback campaigns: {error}", file=sys.stderr)
         return 2
+    if args.identity:
+        from email.utils import parseaddr
+
+        from winback.aws.mailer import domain_of
+
+        for campaign in campaigns:
+            sender = campaign.sender
+            if sender and args.identity not in (domain_of(sender), parseaddr(sender)[1]):
+                print(
+                    f"winback campaigns: {args.file}: campaign {campaign.id}: sender {parseaddr(sender)[1]} is not "
+                    f"at the stack's verified SES identity {args.identity}: SES would refuse it",
+                    file=sys.stderr,
+                )
+                return 2
     if args.action == "validate":
         for campaign in campaigns:
             disabled = "" if campaign.enabled else " [disabled]"
@@ -160,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     campaigns.add_argument("file", help="campaigns YAML (see examples/campaigns.yaml)")
     campaigns.add_argument("--table", help="the stack's CampaignsTableName output (apply)")
     campaigns.add_argument("--region", help="AWS region of the stack (apply)")
+    campaigns.add_argument("--identity", help="the stack's SesIdentity: refuse senders that SES would refuse")
 
     catalogue = commands.add_parser("catalogue", help="check or load the product catalogue")
     catalogue.add_argument("action", choices=["validate", "load"])
@@ -186,6 +214,12 @@ def main(argv: list[str] | None = None) -> int:
     coupons.add_argument("--stack", required=True, help="the deployed stack's name (its outputs name the tables)")
     coupons.add_argument("--region", help="AWS region of the stack")
 
+    contacts = commands.add_parser("contacts", help="a person's data: export it (access request) or erase it")
+    contacts.add_argument("action", choices=["export", "erase"])
+    contacts.add_argument("who", help="an email address or a contact id")
+    contacts.add_argument("--stack", required=True, help="the deployed stack's name (its outputs name the tables)")
+    contacts.add_argument("--region", help="AWS region of the stack")
+
     commands.add_parser("artifact", help="sam build with the template's defaults; print each function's size")
     events = commands.add_parser("events", help="the order-event contract")
     events.add_argument("action", choices=["schema"], help="schema: print it as JSON Schema (docs/events.schema.json)")
@@ -193,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "history":
         return _history(args)
+    if args.command == "contacts":
+        return _contacts(args)
     if args.command == "coupons":
         if args.action == "import" and not args.file:
             parser.error("coupons import needs FILE")

@@ -20,6 +20,7 @@ import io
 import itertools
 import json
 import math
+import random
 import threading
 import traceback
 from collections.abc import Callable
@@ -203,7 +204,7 @@ def install(
     """Patch moto's engine onto `clock` and `routes`; returns the undo function.
     `on_end` hears how each execution ended."""
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
-    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.common.retry import jitter_strategy_decl, retrier_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.inline_iteration_component import (
         InlineIterationComponent,
     )
@@ -221,6 +222,7 @@ def install(
         retrier_decl.time,
         lambda_eval_utils.boto_client_for,
         InlineIterationComponent._launch_worker,
+        jitter_strategy_decl.random,
     )
     parse = ExecutionWorker._get_evaluation_entrypoint
     clients: dict[tuple[str, str], Any] = {}
@@ -295,6 +297,8 @@ def install(
     retrier_decl.time = _RetryTime  # type: ignore[assignment]
     lambda_eval_utils.boto_client_for = client_for  # type: ignore[assignment]
     InlineIterationComponent._launch_worker = map_worker_in_place  # type: ignore[method-assign]
+    # Retry jitter from a seeded generator: the same run gives the same retry times.
+    jitter_strategy_decl.random = random.Random(0)  # type: ignore[assignment]  # noqa: S311
     events = boto3._get_default_session().events
     events.register("before-call.lambda.Invoke", routes, unique_id="winback-local-lambda")  # type: ignore[arg-type]
 
@@ -307,6 +311,7 @@ def install(
             retrier_decl.time,  # type: ignore[assignment]
             lambda_eval_utils.boto_client_for,  # type: ignore[assignment]
             InlineIterationComponent._launch_worker,  # type: ignore[method-assign]
+            jitter_strategy_decl.random,  # type: ignore[assignment]
         ) = originals
         events.unregister("before-call.lambda.Invoke", unique_id="winback-local-lambda")
 

@@ -20,6 +20,7 @@ import hashlib
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -250,7 +251,12 @@ def _write(row: Row) -> bool:
     return new
 
 
-def import_file(path: Path, rejects_path: Path | None = None, progress: IO[str] | None = None) -> Outcome:
+def import_file(
+    path: Path, rejects_path: Path | None = None, progress: IO[str] | None = None, workers: int = 1
+) -> Outcome:
+    """`workers` rows are written at once (DynamoDB round trips are the cost: 16 from the
+    command line); the reading stays one row at a time, with at most a few hundred rows
+    in flight."""
     rejects = rejects_path or path.with_suffix(path.suffix + ".rejects.csv")
     outcome = Outcome(rejects=rejects)
     started = time.monotonic()
@@ -265,15 +271,30 @@ def import_file(path: Path, rejects_path: Path | None = None, progress: IO[str] 
             outcome.rejected += 1
             writer.writerow([line, reason, ",".join(str(v) for v in raw.values() if v is not None)])
 
-        for row in rows(handle, outcome, reject):
-            if _write(row):
+        def counted(new: bool) -> None:
+            if new:
                 outcome.imported += 1
             else:
                 outcome.already += 1
-            if progress is not None and outcome.rows % 1000 == 0:
+            if progress is not None and (outcome.imported + outcome.already) % 1000 == 0:
                 rate = outcome.rows / max(time.monotonic() - started, 1e-6)
                 progress.write(f"\r{outcome.rows:,} rows, {outcome.rejected:,} rejected ({rate:,.0f} rows/s)")
                 progress.flush()
+
+        if workers <= 1:
+            for row in rows(handle, outcome, reject):
+                counted(_write(row))
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                flying: set[Future[bool]] = set()
+                for row in rows(handle, outcome, reject):
+                    flying.add(pool.submit(_write, row))
+                    if len(flying) >= workers * 16:
+                        done, flying = wait(flying, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            counted(future.result())
+                for future in flying:
+                    counted(future.result())
     if progress is not None:
         progress.write("\n")
     if outcome.imported:
@@ -300,7 +321,7 @@ def summary(outcome: Outcome) -> str:
 def main(path: str, rejects: str | None) -> int:
     progress = sys.stderr if sys.stderr.isatty() else None
     try:
-        outcome = import_file(Path(path), Path(rejects) if rejects else None, progress)
+        outcome = import_file(Path(path), Path(rejects) if rejects else None, progress, workers=16)
     except (HistoryFileError, OSError) as problem:
         print(f"winback history: {path}: {problem}", file=sys.stderr)
         return 2

@@ -19,9 +19,17 @@ from winback.domain.carts import cart_email
 from winback.domain.purchases import confirmation_email, second_purchase_email
 from winback.domain.recovery import coupon_email
 from winback.domain.sending import outgoing
+from winback.domain.winback import winback_email
 from winback.emails.i18n import SUPPORTED
 from winback.emails.render import Rendered
-from winback.model.campaigns import Campaign, CartCampaign, PostPurchaseCampaign, UnpaidOrderCampaign, default_campaigns
+from winback.model.campaigns import (
+    Campaign,
+    CartCampaign,
+    PostPurchaseCampaign,
+    UnpaidOrderCampaign,
+    WinBackCampaign,
+    default_campaigns,
+)
 
 C = TypeVar("C", bound=Campaign)
 
@@ -128,11 +136,25 @@ def _second_purchase(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
     return "customer@example.com", second_purchase_email(order, _person(locale), post, post.coupon, None, SENT_AT)
 
 
+def _winback_coupon(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+    lapsed = _of_flow(WinBackCampaign, campaign)
+    product = {
+        "name": "SQL 101",
+        "description": "Query any database with confidence.",
+        "price": "49.00",
+        "currency": "EUR",
+        "url": "https://shop.example.com/courses/sql-101",
+        "image_url": None,
+    }
+    return "customer@example.com", winback_email(_person(locale), lapsed, "K7QM-3XPRT-9WVH", SENT_AT, [product])
+
+
 PREVIEWS: dict[str, Callable[[str, Campaign], tuple[str, Rendered]]] = {
     "unpaid_order_coupon": _unpaid_order_coupon,
     "abandoned_cart": _abandoned_cart,
     "order_confirmation": _order_confirmation,
     "second_purchase": _second_purchase,
+    "winback_coupon": _winback_coupon,
 }
 
 

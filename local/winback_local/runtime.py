@@ -14,7 +14,6 @@ import importlib
 import json
 import logging
 import os
-import re
 import uuid
 import warnings
 from collections.abc import Callable
@@ -26,12 +25,11 @@ from typing import Any
 
 import boto3
 
-from winback.aws import bus, campaign_store, flows, journal, mailer, rejects
-from winback.aws.store import ALL_MODELS, TABLE_ENV
+from winback.aws import bus, campaign_store, flows, journal, mailer, rejects, secrets
 from winback.model import clock
 from winback.model.campaigns import Campaign
-from winback_local import aws_events, engine, schedules
-from winback_local.template import TEMPLATE, Resolver, Stack, Tag, read
+from winback_local import aws_events, engine, provision, schedules
+from winback_local.template import TEMPLATE, Resolver, Stack, read
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -112,20 +110,21 @@ class LocalRuntime:
         mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         mock.start()
         self._undo.append(mock.stop)
-        for cached in (mailer._ses, flows._sfn, rejects._sqs, bus._events):  # clients of an earlier run
+        for cached in (mailer._ses, flows._sfn, rejects._sqs, bus._events, secrets.keys):  # of an earlier run
             cached.cache_clear()
         clock.use(self.clock.now)
         journal.use(self.timeline.append)
         self._undo += [clock.reset, journal.reset, campaign_store.invalidate]
-        self._create_tables()
-        self._create_queues()
-        self._create_bus()
-        self._create_state_machines()
+        provision.tables(self.stack, self.physical)
+        provision.queues(self._client("sqs"), self.stack, self.physical)
+        provision.bus(self._client("events"), self.physical)
+        provision.sending(self._client("secretsmanager"), self._client("sesv2"), self.physical)
+        provision.state_machines(self._client("stepfunctions"), self.stack, self.physical, self._resolve)
         self._set_env({k: self._resolve(v) for k, v in self._function_env().items()})
         # The layer is mounted at /opt on AWS; there is no X-Ray daemon here.
         self._set_env({"WINBACK_TEMPLATES": str(self._layer_dir()), "POWERTOOLS_TRACE_DISABLED": "true"})
         self._route_functions()
-        self._verify_senders()
+        provision.senders(self._client("sesv2"), self.campaigns, self.sender_domains)
         self._capture_outbox()
         self._undo.append(engine.install(self.clock, self.routes, self.ended.append))
         self._undo.append(
@@ -154,11 +153,6 @@ class LocalRuntime:
             self._schedule(schedule, at + timedelta(days=1))
 
         self.clock.call_at(at, fire)
-
-    def _create_bus(self) -> None:
-        bus = self._client("events").create_event_bus(Name="winback-bus")
-        self.physical["OrderEventBus"] = "winback-bus"
-        self.physical["OrderEventBus.Arn"] = bus["EventBusArn"]
 
     def __exit__(self, *exc: object) -> None:
         # Flows still waiting are ended by force; moto would log each as an error.
@@ -200,51 +194,6 @@ class LocalRuntime:
     def _resolve(self, value: Any) -> str:
         return self.resolver.resolve(value)
 
-    def _create_tables(self) -> None:
-        names_by_env = {env: default for env, default in TABLE_ENV.values()}
-        for env_name, value in self.stack.globals_env.items():
-            if isinstance(value, Tag) and env_name in names_by_env:
-                self.physical[value.value] = names_by_env[env_name]
-        for model in ALL_MODELS:
-            model.Meta.table_name = TABLE_ENV[model.__name__][1]
-            model._connection = None  # a connection made under an earlier mock
-            model.create_table(billing_mode="PAY_PER_REQUEST", wait=False)
-
-    def _create_queues(self) -> None:
-        sqs = self._client("sqs")
-        queues = self.stack.of_type("AWS::SQS::Queue")
-        ordered = sorted(queues, key=lambda q: "RedrivePolicy" in queues[q].get("Properties", {}))
-        for logical_id in ordered:
-            properties = queues[logical_id].get("Properties", {})
-            attributes = {}
-            redrive = properties.get("RedrivePolicy")
-            if redrive:
-                dlq = redrive["deadLetterTargetArn"].value.split(".")[0]
-                attributes["RedrivePolicy"] = json.dumps(
-                    {"deadLetterTargetArn": self.physical[f"{dlq}.Arn"], "maxReceiveCount": redrive["maxReceiveCount"]}
-                )
-            url = sqs.create_queue(QueueName=f"winback-{logical_id}", Attributes=attributes)["QueueUrl"]
-            self.physical[logical_id] = url
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            self.physical[f"{logical_id}.Arn"] = arn
-
-    def _create_state_machines(self) -> None:
-        sfn = self._client("stepfunctions")
-        for logical_id, machine in self.stack.state_machines.items():
-            definition = machine.definition.read_text(encoding="utf-8")
-            for name, value in machine.substitutions.items():
-                definition = definition.replace("${" + name + "}", self._resolve(value))
-            left = re.findall(r"\$\{[A-Za-z0-9_]+\}", definition)
-            if left:
-                raise ValueError(f"{machine.definition.name}: no substitution for {', '.join(sorted(set(left)))}")
-            arn = sfn.create_state_machine(
-                name=logical_id,
-                definition=definition,
-                roleArn=f"arn:aws:iam::{ACCOUNT}:role/{logical_id}Role",
-                type="STANDARD",
-            )["stateMachineArn"]
-            self.physical[logical_id] = arn
-
     def _route_functions(self) -> None:
         for logical_id, function in self.stack.functions.items():
             self.routes.add(logical_id, self._invoker(logical_id, function.handler))
@@ -264,13 +213,6 @@ class LocalRuntime:
     def invoke(self, logical_id: str, payload: dict[str, Any]) -> Any:
         """Call a function's handler as Lambda would (exceptions propagate)."""
         return self.routes.routes[logical_id](payload)
-
-    def _verify_senders(self) -> None:
-        ses = self._client("sesv2")
-        senders = [mailer.default_sender(), *(c.sender for c in self.campaigns if c.sender)]
-        domains = {*map(mailer.domain_of, senders), *self.sender_domains}
-        for domain in sorted(domains):
-            ses.create_email_identity(EmailIdentity=domain)
 
     def _capture_outbox(self) -> None:
         """Keep every MIME message exactly as handed to SES and accepted by it."""

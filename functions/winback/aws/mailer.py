@@ -39,10 +39,17 @@ def domain_of(address: str) -> str:
     return parseaddr(address)[1].rsplit("@", 1)[-1]
 
 
-def unsubscribe_placeholder(address: str | None) -> str:
-    """Until one-click unsubscribe lands, the footer link asks by email."""
+def unsubscribe_by_email(address: str | None) -> str:
+    """The mailto unsubscribe (beside the one-click link, and alone in previews)."""
     _, plain = parseaddr(address or default_sender())
     return f"mailto:{plain}?subject=Unsubscribe"
+
+
+def list_unsubscribe(one_click: str | None, by_email: str) -> dict[str, str]:
+    """RFC 2369 and RFC 8058 headers: Gmail and Yahoo require one-click from bulk senders."""
+    if not one_click:
+        return {"List-Unsubscribe": f"<{by_email}>"}
+    return {"List-Unsubscribe": f"<{one_click}>, <{by_email}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def to_mime(mail: Outgoing) -> bytes:

@@ -35,6 +35,7 @@ TABLE_ENV = {
     "ProductRecord": ("PRODUCTS_TABLE", "winback-products"),
     "CouponCode": ("COUPON_CODES_TABLE", "winback-coupon-codes"),
     "RfmRun": ("RFM_RUNS_TABLE", "winback-rfm-runs"),
+    "SuppressionRecord": ("SUPPRESSIONS_TABLE", "winback-suppressions"),
 }
 
 
@@ -294,6 +295,18 @@ class RfmRun(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class SuppressionRecord(Model):
+    """An address no marketing goes to (suppression.py), by salted hash, never in clear."""
+
+    class Meta:
+        table_name = _table("SuppressionRecord")
+
+    email_key = UnicodeAttribute(hash_key=True)
+    reason = UnicodeAttribute(null=True)  # unsubscribed | complained | bounced
+    since = UTCDateTimeAttribute(null=True)
+    soft_bounces = NumberAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     OrderRecord,
     ContactRecord,
@@ -306,4 +319,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ProductRecord,
     CouponCode,
     RfmRun,
+    SuppressionRecord,
 )

@@ -88,9 +88,10 @@ def send_confirmation(order_id: str, campaign_id: str, execution: str, first_pur
         raise OrderNotYetKnown(f"order {order_id} is paid but its details have not arrived yet")
     campaign = campaign_store.get(campaign_id, PostPurchaseCampaign)
     person = sending.contact(order.contact_id)
-    if sending.cannot_email(person, marketing=False):  # transactional: an address is enough
-        journal.record("email.skipped", contact_id=order.contact_id, campaign=campaign.id, reason="no_email")
-        return _end(execution, order_id, "skipped_no_email")
+    reason = sending.cannot_email(person, marketing=False)  # transactional: an address that works is enough
+    if reason:
+        journal.record("email.skipped", contact_id=order.contact_id, campaign=campaign.id, reason=reason)
+        return _end(execution, order_id, f"skipped_{reason}")
     assert person is not None
     items = order.items or []
     recommended = catalogue.recommendations([item["sku"] for item in items])
@@ -102,6 +103,7 @@ def send_confirmation(order_id: str, campaign_id: str, execution: str, first_pur
         template=campaign.template,
         content=content,
         order_id=order_id,
+        marketing=False,
     )
     if not first_purchase:
         return _end(execution, order_id, "completed")  # only first-time buyers get the second-purchase email

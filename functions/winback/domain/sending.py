@@ -29,13 +29,17 @@ def contact(contact_id: str | None) -> ContactRecord | None:
 
 
 def cannot_email(person: ContactRecord | None, marketing: bool = True) -> str | None:
-    """Why this contact may not get the email (no_email, no_consent), or None.
-    Marketing email needs consent; a transactional one only an address."""
+    """Why this contact may not get the email (no_email, no_consent, unsubscribed,
+    complained, bounced), or None. Marketing email needs consent and an address nobody
+    suppressed; a transactional one an address that does not bounce. Every flow asks
+    right before each send, so an unsubscribe stops a series already running."""
+    from winback.domain import suppression
+
     if person is None or not person.email:
         return "no_email"
     if marketing and not person.marketing_consent:
         return "no_consent"
-    return None
+    return suppression.reason(person.email, marketing)
 
 
 def variant_for(contact_id: str, campaign: Campaign, step: EmailStep) -> Variant | None:
@@ -71,10 +75,12 @@ def render_for(
     `subject` (an A/B variant's) replaces the template's."""
     # Jinja2 and Babel load here, on the paths that send: cold start.
     from winback.aws import mailer
+    from winback.domain import suppression
     from winback.emails.links import tag_email
     from winback.emails.render import Rendered, render
 
-    unsubscribe = mailer.unsubscribe_placeholder(campaign.branding.reply_to or campaign.sender)
+    by_email = mailer.unsubscribe_by_email(campaign.branding.reply_to or campaign.sender)
+    unsubscribe = (suppression.unsubscribe_url(person.email, person.locale) if person.email else None) or by_email
     content = render(
         template,
         {"first_name": person.first_name or "", **context},
@@ -98,14 +104,26 @@ def render_for(
 SEND_HEADER = "X-Winback-Send"  # the ledger's send id: which flow step sent this message
 
 
-def outgoing(campaign: Campaign, to: str, content: Rendered, send_id: str | None = None) -> Outgoing:
+def outgoing(
+    campaign: Campaign,
+    to: str,
+    content: Rendered,
+    send_id: str | None = None,
+    locale: str = "en",
+    marketing: bool = True,
+) -> Outgoing:
     """The message as handed to SES: the campaign's sender (or the stack's), the
-    branding's reply-to, and the send id (no personal data in it)."""
+    branding's reply-to, the send id (no personal data in it) and, on marketing email,
+    the one-click unsubscribe headers."""
     from winback.aws import mailer
+    from winback.domain import suppression
 
     headers = {"Reply-To": campaign.branding.reply_to} if campaign.branding.reply_to else {}
     if send_id:
         headers[SEND_HEADER] = send_id
+    if marketing:
+        by_email = mailer.unsubscribe_by_email(campaign.branding.reply_to or campaign.sender)
+        headers.update(mailer.list_unsubscribe(suppression.unsubscribe_url(to, locale), by_email))
     return mailer.Outgoing(campaign.sender or mailer.default_sender(), to, content, headers)
 
 
@@ -118,6 +136,7 @@ def send_once(
     content: Rendered,
     coupon_code: str | None = None,
     variant: str | None = None,
+    marketing: bool = True,
     **fields: Any,
 ) -> bool:
     """Send unless this send_id was sent (or is being sent) already; True if sent.
@@ -143,7 +162,7 @@ def send_once(
             return False
         raise
     try:
-        message_id = mailer.send(outgoing(campaign, person.email, content, send_id))
+        message_id = mailer.send(outgoing(campaign, person.email, content, send_id, person.locale, marketing))
     except ClientError:
         # SES answered with an error (throttled, refused): nothing was sent, so the
         # claim is released and the retry sends. Any other failure (a lost response,

@@ -113,7 +113,8 @@ def offer(campaign_id: str, contact_id: str, send_id: str, execution: str) -> di
         return _end(execution, contact_id, "skipped_no_coupon")
     if campaign.coupon.pool:
         _warn_if_pool_low(campaign)
-    content = winback_email(person, campaign, code, now)
+    best_sellers = catalogue.best_sellers(campaign.products) if campaign.products else []
+    content = winback_email(person, campaign, code, now, best_sellers)
     sending.send_once(
         send_id, person=person, campaign=campaign, template=campaign.template, content=content, coupon_code=code
     )
@@ -150,11 +151,12 @@ def _warn_if_pool_low(campaign: WinBackCampaign) -> None:
         journal.record("coupon.pool_low", campaign=campaign.id, remaining=left)
 
 
-def winback_email(person: ContactRecord, campaign: WinBackCampaign, code: str, now: datetime) -> Rendered:
+def winback_email(
+    person: ContactRecord, campaign: WinBackCampaign, code: str, now: datetime, best_sellers: list[dict[str, Any]]
+) -> Rendered:
     """The win-back email (the preview renders the same)."""
     from winback.emails.i18n import resolve
 
-    best_sellers = catalogue.best_sellers(campaign.products) if campaign.products else []
     context = {
         "offer_name": campaign.coupon.name_for(resolve(person.locale)),
         "coupon": campaign.coupon.model_copy(update={"code": code}).model_dump(),

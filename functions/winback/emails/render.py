@@ -49,7 +49,7 @@ class _InliningLoader(FileSystemLoader):
 
     def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
-        if self.inline and template.endswith(".html"):
+        if self.inline and template.endswith(".html") and not template.startswith("_pages/"):
             if self._rules is None:
                 self._rules = inline_css.parse(super().get_source(environment, STYLESHEET)[0])
             source = inline_css.inline(source, self._rules)
@@ -105,3 +105,11 @@ def render(
         html=html,
         text=env.get_template(f"{template}/body.txt").render(full).strip() + "\n",
     )
+
+
+def page(name: str, context: dict[str, Any], locale: str | None = "en") -> str:
+    """A web page of `templates/_pages/` (the unsubscribe page) in the visitor's language."""
+    root = str(templates_dir())
+    language = resolve(locale)
+    speak = Translator(root, language)
+    return _environment(root).get_template(f"_pages/{name}.html").render({**context, "locale": language, "t": speak.t})

@@ -1,0 +1,16 @@
+"""SES's bounce and complaint events (the configuration set's EventBridge destination)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from winback.aws.errors import retryable
+from winback.aws.observe import logger, metrics
+from winback.domain import suppression
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+@retryable
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    return suppression.from_ses_event(event)
