@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingestion.py
 	$(BIN)/python bench/cost_model.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/rfm.py --contacts 20000  # the README's figures: --contacts 100000 (about 20 minutes)
 
 screenshots: $(STAMP)
 	$(BIN)/python -m winback_local.browser docs

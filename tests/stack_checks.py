@@ -209,7 +209,14 @@ def iam_problems(cfn: dict[str, Any]) -> list[str]:
     return problems
 
 
-IAM_PREFIX = {"dynamodb": "dynamodb", "sesv2": "ses", "stepfunctions": "states", "sqs": "sqs", "events": "events"}
+IAM_PREFIX = {
+    "dynamodb": "dynamodb",
+    "sesv2": "ses",
+    "stepfunctions": "states",
+    "sqs": "sqs",
+    "events": "events",
+    "secretsmanager": "secretsmanager",
+}
 
 
 def _logical_id(target: str, physical: dict[str, str]) -> str | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Harness
+from conftest import Harness, at
 from winback_local.template import read
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
@@ -57,6 +57,10 @@ def test_the_cart_and_purchase_samples_work_through_the_real_handlers() -> None:
         stack.send("Order Paid", {"order_id": "o-1001", "contact_id": "c-42", "total": "120.00", "currency": "EUR"})
         confirmation = stack.rt.invoke("SendOrderConfirmationFunction", sample("SendOrderConfirmationFunction"))
         assert confirmation == {"outcome": None}
+        # The cart reminder went out a moment ago: the minimum gap holds the next marketing email.
+        held = stack.rt.invoke("SendSecondPurchaseEmailFunction", sample("SendSecondPurchaseEmailFunction"))
+        assert held == {"outcome": None, "delay_until": "2026-03-02T13:00:00Z"}
+        stack.run_until(at(hours=4))
         second = stack.rt.invoke("SendSecondPurchaseEmailFunction", sample("SendSecondPurchaseEmailFunction"))
         assert second == {"outcome": "completed"}
         assert [e["template"] for e in stack.entries("email.sent")][:2] == ["abandoned_cart", "order_confirmation"]

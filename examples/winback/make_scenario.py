@@ -27,18 +27,33 @@ def iso(moment: datetime) -> str:
 
 def contact(rng: random.Random, cid: str) -> dict:
     locale, zone = rng.choice(LOCALES)
-    return {"id": cid, "email": f"{cid}@example.com", "first_name": rng.choice(NAMES), "locale": locale,
-            "timezone": zone, "marketing_consent": rng.random() > 0.15}
+    return {
+        "id": cid,
+        "email": f"{cid}@example.com",
+        "first_name": rng.choice(NAMES),
+        "locale": locale,
+        "timezone": zone,
+        "marketing_consent": rng.random() > 0.15,
+    }
 
 
 def order_events(cid: str, n: int, at: datetime, total: str, who: dict) -> list[dict]:
     order_id = f"o-{cid}-{n}"
     item = {"sku": "py-101", "name": "Python 101", "unit_price": total, "quantity": 1}
-    created = {"order_id": order_id, "offer_id": "python-course", "contact": who, "items": [item],
-               "currency": "EUR", "total": total, "pay_url": f"https://shop.example.com/pay/{order_id}"}
+    created = {
+        "order_id": order_id,
+        "offer_id": "python-course",
+        "contact": who,
+        "items": [item],
+        "currency": "EUR",
+        "total": total,
+        "pay_url": f"https://shop.example.com/pay/{order_id}",
+    }
     paid = {"order_id": order_id, "contact_id": cid, "total": total, "currency": "EUR"}
-    return [{"at": iso(at), "detail-type": "Order Created", "detail": created},
-            {"at": iso(at + timedelta(minutes=3)), "detail-type": "Order Paid", "detail": paid}]
+    return [
+        {"at": iso(at), "detail-type": "Order Created", "detail": created},
+        {"at": iso(at + timedelta(minutes=3)), "detail-type": "Order Paid", "detail": paid},
+    ]
 
 
 def build(rng: random.Random, buyers_in_wait: dict[str, datetime]) -> tuple[list[list[str]], dict]:
@@ -58,8 +73,18 @@ def build(rng: random.Random, buyers_in_wait: dict[str, datetime]) -> tuple[list
                 else:
                     ago, total = rng.randint(1, 40), f"{rng.randint(20, 120)}.00"
                 paid = START - timedelta(days=ago, hours=rng.randint(0, 12))
-                rows.append([f"h-{cid}-{n}", cid, f"{cid}@example.com", iso(paid - timedelta(minutes=5)), iso(paid),
-                             total, "EUR", "paid"])
+                rows.append(
+                    [
+                        f"h-{cid}-{n}",
+                        cid,
+                        f"{cid}@example.com",
+                        iso(paid - timedelta(minutes=5)),
+                        iso(paid),
+                        total,
+                        "EUR",
+                        "paid",
+                    ]
+                )
     for who in contacts.values():  # the shop's consent records, at the start
         events.append({"at": iso(START), "detail-type": "Contact Updated", "detail": {"contact": who}})
     for day in range(DAYS):  # new orders: recent and regular customers, and new ones
@@ -71,9 +96,15 @@ def build(rng: random.Random, buyers_in_wait: dict[str, datetime]) -> tuple[list
     for cid, at in sorted(buyers_in_wait.items()):  # they came back on their own, before the offer
         events += order_events(cid, 999, at, "180.00", contacts[cid])
     events.sort(key=lambda e: e["at"])
-    scenario = {"start": iso(START), "until": iso(START + timedelta(days=DAYS)), "campaigns": "campaigns.yaml",
-                "catalogue": "../catalogue.yaml", "history": "history.csv", "coupon_pools": {"winback": 25},
-                "events": events}
+    scenario = {
+        "start": iso(START),
+        "until": iso(START + timedelta(days=DAYS)),
+        "campaigns": "campaigns.yaml",
+        "catalogue": "../catalogue.yaml",
+        "history": "history.csv",
+        "coupon_pools": {"winback": 25},
+        "events": events,
+    }
     return rows, scenario
 
 
@@ -101,8 +132,10 @@ def main() -> None:
     }
     rows, scenario = build(random.Random(7), wait)
     write(rows, scenario)
-    print(f"history.csv: {len(rows)} orders; scenario.json: {len(scenario['events'])} events, "
-          f"{len(wait)} contacts buy during the wait")
+    print(
+        f"history.csv: {len(rows)} orders; scenario.json: {len(scenario['events'])} events, "
+        f"{len(wait)} contacts buy during the wait"
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ def _target(params: Any) -> str:
         return str(next(iter(params["RequestItems"])))
     if isinstance(params.get("Entries"), list) and params["Entries"] and "EventBusName" in params["Entries"][0]:
         return str(params["Entries"][0]["EventBusName"])  # PutEvents
-    for key in ("QueueUrl", "stateMachineArn", "executionArn", "FromEmailAddress"):
+    for key in ("QueueUrl", "stateMachineArn", "executionArn", "FromEmailAddress", "SecretId"):
         if key in params:
             return str(params[key])
     return ""

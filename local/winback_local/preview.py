@@ -41,6 +41,15 @@ SAMPLES = {
     "uk": ("Оксана", "Europe/Kyiv", "UAH", "3500.00", "Python для аналізу даних"),
 }
 SENT_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+# A product from the catalogue, as the recommendations show one.
+PRODUCT = {
+    "name": "SQL 101",
+    "description": "Query any database with confidence.",
+    "price": "49.00",
+    "currency": "EUR",
+    "url": "https://shop.example.com/courses/sql-101",
+    "image_url": None,
+}
 
 
 def _unpaid_order_coupon(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
@@ -119,15 +128,7 @@ def _order_confirmation(locale: str, campaign: Campaign) -> tuple[str, Rendered]
     post = _of_flow(PostPurchaseCampaign, campaign)
     currency = SAMPLES[locale][2]
     order = OrderRecord("o-20260302-1042", currency=currency, total=SAMPLES[locale][3], items=_items(locale)[:1])
-    product = {
-        "name": "SQL 101",
-        "description": "Query any database with confidence.",
-        "price": "49.00",
-        "currency": "EUR",
-        "url": "https://shop.example.com/courses/sql-101",
-        "image_url": None,
-    }
-    return "customer@example.com", confirmation_email(order, _person(locale), post, [product], [product])
+    return "customer@example.com", confirmation_email(order, _person(locale), post, [PRODUCT], [PRODUCT])
 
 
 def _second_purchase(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
@@ -138,15 +139,7 @@ def _second_purchase(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
 
 def _winback_coupon(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
     lapsed = _of_flow(WinBackCampaign, campaign)
-    product = {
-        "name": "SQL 101",
-        "description": "Query any database with confidence.",
-        "price": "49.00",
-        "currency": "EUR",
-        "url": "https://shop.example.com/courses/sql-101",
-        "image_url": None,
-    }
-    return "customer@example.com", winback_email(_person(locale), lapsed, "K7QM-3XPRT-9WVH", SENT_AT, [product])
+    return "customer@example.com", winback_email(_person(locale), lapsed, "K7QM-3XPRT-9WVH", SENT_AT, [PRODUCT])
 
 
 PREVIEWS: dict[str, Callable[[str, Campaign], tuple[str, Rendered]]] = {

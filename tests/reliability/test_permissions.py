@@ -10,6 +10,7 @@ from stack_checks import missing_permissions
 from winback_helpers import old_customers_buy, seed_lapsed
 
 from conftest import Harness, at, order_created, order_paid
+from winback_local import aws_events
 from winback_local.meter import Meter
 
 
@@ -38,6 +39,11 @@ def _exercise(stack: Harness) -> None:
     winback = stack.entries("email.sent", template="winback_coupon")
     assert winback and stack.validate(winback[0]["coupon_code"], winback[0]["contact_id"])["valid"]
     stack.run_until(at(days=16))  # through the second-purchase email
+    # Deliverability: a one-click unsubscribe from the first email's link, and a bounce.
+    marketing = next(m for m in stack.emails() if m["List-Unsubscribe-Post"])
+    link = str(marketing["List-Unsubscribe"]).split("<")[1].split(">")[0]
+    stack.rt.invoke("UnsubscribeFunction", aws_events.function_url("POST", link, "List-Unsubscribe=One-Click"))
+    stack.rt.invoke("SesEventsFunction", aws_events.ses_event("Email Bounced", "c-3@example.com"))
 
 
 def test_every_call_a_function_makes_is_allowed_by_its_policy() -> None:

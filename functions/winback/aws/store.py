@@ -208,6 +208,11 @@ class CustomerRecord(Model):
     # added as a set so a duplicate counts once; refunded orders by id, in any order.
     purchases = UnicodeSetAttribute(null=True)
     refunded_orders = UnicodeSetAttribute(null=True)
+    # Pacing (model/pacing.py): the last marketing emails (ISO times, the newest 20) and the
+    # send that took the last slot (its retry goes on).
+    marketing_sent = JSONAttribute(null=True)
+    marketing_last_at = UTCDateTimeAttribute(null=True)
+    marketing_last_for = UnicodeAttribute(null=True)
     # RFM (rfm.py): the segment now, the one before, since when, the scores "RFM" and
     # the inputs they came from, the day they were computed and why they changed.
     segment = UnicodeAttribute(null=True)

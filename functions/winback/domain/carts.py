@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from winback.emails.render import Rendered
 
 FLOW = "abandoned_cart"
+HELD_AT_MOST = timedelta(hours=24)  # a cart reminder held longer than this is skipped
 CART_FLOW_ENV = "CART_SERIES_STATE_MACHINE_ARN"
 
 
@@ -131,6 +132,11 @@ def remind(cart_id: str, campaign_id: str, execution: str, step: int) -> dict[st
         return _end(execution, cart_id, f"skipped_{reason}")
     assert person is not None and cart.contact_id is not None
     send_id = f"{FLOW}#{cart_id}#{step}"
+    held = sending.hold(person, campaign, send_id, HELD_AT_MOST)
+    if held and "skip" in held:
+        return {"go_on": True, "offer": False}  # this email is skipped, the series goes on
+    if held:
+        return {"go_on": True, "offer": False, **held}
     now = clock.now()
     coupon = None
     last = step == len(campaign.steps)

@@ -169,6 +169,11 @@ def send_second_purchase(order_id: str, campaign_id: str, execution: str, first_
         return _end(execution, order_id, f"skipped_{reason}")
     assert person is not None
     send_id = f"{FLOW}#{order_id}#second_purchase"
+    held = sending.hold(person, campaign, send_id, timedelta(days=7))
+    if held and "skip" in held:
+        return _end(execution, order_id, f"skipped_{held['skip']}")
+    if held:
+        return {"outcome": None, **held}
     now = clock.now()
     coupon = None
     code = coupons.offer(contact_id, campaign, send_id, f"purchase#{order_id}", now, order_id=order_id)

@@ -56,7 +56,12 @@ def offer_coupon_if_unpaid(order_id: str, campaign_id: str, execution: str) -> d
             "email.skipped", contact_id=order.contact_id, campaign=campaign.id, reason=reason, order_id=order_id
         )
         return _end(execution, f"skipped_{reason}", order_id=order_id)
-    assert order.contact_id is not None
+    assert order.contact_id is not None and person is not None
+    held = sending.hold(person, campaign, _send_id(order_id), timedelta(hours=campaign.window_hours))
+    if held and "skip" in held:
+        return _end(execution, f"skipped_{held['skip']}", order_id=order_id)
+    if held:
+        return {"remind": False, "coupon_offered": False, "outcome": None, **held}
     now = clock.now()
     code = coupons.offer(order.contact_id, campaign, _send_id(order_id), order_id, now, order_id=order_id)
     return {"remind": True, "coupon_offered": code is not None, "outcome": None}

@@ -8,6 +8,7 @@ why). If SES refuses the call the claim is released so the retry can send.
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -40,6 +41,57 @@ def cannot_email(person: ContactRecord | None, marketing: bool = True) -> str | 
     if marketing and not person.marketing_consent:
         return "no_consent"
     return suppression.reason(person.email, marketing)
+
+
+def hold(person: ContactRecord, campaign: Campaign, send_id: str, max_delay: timedelta) -> dict[str, Any] | None:
+    """None: the marketing email may go now (its slot is taken). Else what the flow does:
+    {"delay_until": ISO time} to wait for the contact's next allowed moment (quiet hours,
+    frequency cap, minimum gap), or {"skip": reason} when waiting longer than `max_delay`
+    would make the email pointless. Each decision is in the timeline with its reason."""
+    from pynamodb.exceptions import UpdateError
+
+    from winback.aws.store import CustomerRecord
+    from winback.model.pacing import Rules, next_allowed, reason_held
+
+    rules, now = Rules.from_env(), clock.now()
+    for _ in range(3):  # another flow may take the slot between the read and the write
+        customer = find(CustomerRecord, person.contact_id)
+        if customer is not None and customer.marketing_last_for == send_id:
+            return None  # a retried step: its slot is taken already
+        sent = [clock.parse(s) for s in (customer.marketing_sent or [])] if customer else []
+        zone = person.timezone or "UTC"
+        allowed = next_allowed(now, zone, sent, rules)
+        if allowed > now:
+            why = reason_held(now, zone, sent, rules)
+            if allowed - now > max_delay:
+                journal.record(
+                    "email.skipped", contact_id=person.contact_id, campaign=campaign.id, reason=f"{why}_too_long"
+                )
+                return {"skip": f"{why}_too_long"}
+            journal.record(
+                "email.delayed",
+                contact_id=person.contact_id,
+                campaign=campaign.id,
+                reason=why,
+                until=clock.iso(allowed),
+            )
+            return {"delay_until": clock.iso(allowed)}
+        recent = [clock.iso(s) for s in sent if s > now - timedelta(days=rules.window_days)][-19:]
+        gap = now - timedelta(hours=rules.min_gap_hours)
+        try:
+            CustomerRecord(person.contact_id).update(
+                actions=[
+                    CustomerRecord.marketing_sent.set([*recent, clock.iso(now)]),
+                    CustomerRecord.marketing_last_at.set(now),
+                    CustomerRecord.marketing_last_for.set(send_id),
+                ],
+                condition=CustomerRecord.marketing_last_at.does_not_exist() | (CustomerRecord.marketing_last_at <= gap),
+            )
+            return None
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
+    return {"delay_until": clock.iso(now + timedelta(hours=rules.min_gap_hours))}
 
 
 def variant_for(contact_id: str, campaign: Campaign, step: EmailStep) -> Variant | None:

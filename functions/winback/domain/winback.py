@@ -104,6 +104,11 @@ def offer(campaign_id: str, contact_id: str, send_id: str, execution: str) -> di
         journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason=reason)
         return _end(execution, contact_id, f"skipped_{reason}")
     assert person is not None
+    held = sending.hold(person, campaign, send_id, timedelta(days=7))
+    if held and "skip" in held:
+        return _end(execution, contact_id, f"skipped_{held['skip']}")
+    if held:
+        return {"outcome": None, **held}
     if not _claim_cooldown(campaign, contact_id, send_id, now):
         journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason="cooldown")
         return _end(execution, contact_id, "skipped_cooldown")

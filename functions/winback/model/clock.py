@@ -33,3 +33,8 @@ def reset() -> None:
 def iso(moment: datetime) -> str:
     """RFC 3339 in UTC with a Z, the form every record and the timeline use."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse(text: str) -> datetime:
+    """An RFC 3339 time as `iso` writes it, back to an aware UTC datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
