@@ -106,6 +106,12 @@ class LocalRuntime:
         from moto import mock_aws
 
         self._set_env(LOCAL_ENV)
+        # moto logs every error a state handles (a Choice on a field a task left out, a task
+        # retried) with its whole parse tree; the run reports the failures that matter.
+        quiet = logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component")
+        level = quiet.level
+        quiet.setLevel(logging.CRITICAL)
+        self._undo.append(lambda: quiet.setLevel(level))
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         mock.start()
