@@ -40,6 +40,12 @@ def _exercise(stack: Harness) -> None:
     assert winback and stack.validate(winback[0]["coupon_code"], winback[0]["contact_id"])["valid"]
     stack.run_until(at(days=16))  # through the second-purchase email
     # Deliverability: a one-click unsubscribe from the first email's link, and a bounce.
+    # The raw MIME of every marketing email, whatever its flow, holds both headers; the
+    # order confirmation (transactional) has no one-click unsubscribe.
+    for message in stack.emails():
+        transactional = str(message["X-Winback-Send"]).endswith("#confirmation")
+        assert bool(message["List-Unsubscribe-Post"]) is not transactional, message["X-Winback-Send"]
+        assert transactional or "https://" in str(message["List-Unsubscribe"])
     marketing = next(m for m in stack.emails() if m["List-Unsubscribe-Post"])
     link = str(marketing["List-Unsubscribe"]).split("<")[1].split(">")[0]
     stack.rt.invoke("UnsubscribeFunction", aws_events.function_url("POST", link, "List-Unsubscribe=One-Click"))
