@@ -60,3 +60,18 @@ def test_erasing_somebody_unknown_says_so_and_exits_non_zero(
     monkeypatch.setattr(cli, "_use_stack", lambda args: None)  # the local tables are the stack's
     assert cli.main(["contacts", "erase", "nobody@example.com", "--stack", "winback"]) == 1
     assert "nobody known as 'nobody@example.com'" in capsys.readouterr().err
+
+
+def test_orders_carts_and_the_send_ledger_expire_after_the_retention(stack: Harness) -> None:
+    from datetime import timedelta
+
+    from conftest import T0
+    from winback.aws.store import CartRecord, OrderRecord, SendRecord
+
+    stack.send("Checkout Started", checkout("cart-1", "c-42"))
+    stack.send("Order Created", order_created("o-1", "c-42"))
+    stack.run_until(at(minutes=30))
+    kept = timedelta(days=730)  # RetentionDays, as template.yaml sets it
+    assert OrderRecord.get("o-1").expires_at == T0 + kept
+    assert CartRecord.get("cart-1").expires_at == T0 + kept
+    assert all(s.expires_at == at(minutes=30) + kept for s in SendRecord.scan() if s.send_id.startswith("unpaid"))

@@ -7,6 +7,7 @@ the defaults are the names the local runtime creates.
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from pynamodb.attributes import (
@@ -57,6 +58,12 @@ def condition_failed(error: Exception) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+def kept_until(moment: datetime) -> datetime:
+    """When an order, a cart or a send-ledger row written at `moment` expires (DynamoDB
+    TTL): the stack's RetentionDays after its last change, 730 by default."""
+    return moment + timedelta(days=int(os.environ.get("RETENTION_DAYS", "730")))
+
+
 def _table(model: str) -> str:
     env, default = TABLE_ENV[model]
     return os.environ.get(env, default)
@@ -84,6 +91,7 @@ class OrderRecord(Model):
     cancelled_at = UTCDateTimeAttribute(null=True)
     reminded_at = UTCDateTimeAttribute(null=True)  # when a recovery email went out
     reminded_by = UnicodeAttribute(null=True)  # the campaign that sent it
+    expires_at = TTLAttribute(null=True)  # retention: deleted by DynamoDB after this
 
 
 class ContactRecord(Model):
@@ -157,6 +165,7 @@ class SendRecord(Model):
     message_id = UnicodeAttribute(null=True)
     claimed_at = UTCDateTimeAttribute()
     sent_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)  # retention
 
 
 class Redemption(Model):
@@ -189,6 +198,7 @@ class CartRecord(Model):
     updated_at = UTCDateTimeAttribute(null=True)  # the event time of the items held
     closed_at = UTCDateTimeAttribute(null=True)
     order_id = UnicodeAttribute(null=True)  # the order that closed it
+    expires_at = TTLAttribute(null=True)  # retention
 
 
 class CustomerRecord(Model):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pynamodb.exceptions import PutError, UpdateError
 
 from winback.aws import campaign_store, flows, journal
-from winback.aws.store import CartRecord, ContactRecord, CustomerRecord, condition_failed, find
+from winback.aws.store import CartRecord, ContactRecord, CustomerRecord, condition_failed, find, kept_until
 from winback.domain import coupons, sending
 from winback.model import clock
 from winback.model.campaigns import CartCampaign, Coupon, Variant
@@ -44,6 +44,7 @@ def capture(detail: CheckoutStarted, at: datetime) -> None:
         "restore_url": detail.restore_url,
         "items": [item.model_dump(mode="json") for item in detail.items],
         "updated_at": at,
+        "expires_at": kept_until(at),
     }
     try:
         CartRecord(detail.cart_id, status="open", started_at=at, **details).save(

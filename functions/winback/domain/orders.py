@@ -15,7 +15,7 @@ from typing import Any
 from pynamodb.exceptions import PutError, UpdateError
 
 from winback.aws import campaign_store, flows, journal, rejects
-from winback.aws.store import ContactRecord, OrderRecord, condition_failed
+from winback.aws.store import ContactRecord, OrderRecord, condition_failed, kept_until
 from winback.domain import carts, coupons, history, purchases
 from winback.model.campaigns import UnpaidOrderCampaign, choose_campaign
 from winback.model.events import (
@@ -70,6 +70,7 @@ def _record_created(detail: OrderCreated, at: datetime) -> tuple[OrderRecord, bo
         "pay_url": detail.pay_url,
         "items": [item.model_dump(mode="json") for item in detail.items],
         "created_at": at,
+        "expires_at": kept_until(at),
     }
     order = OrderRecord(detail.order_id, status="unpaid", **details)
     try:  # the usual case: nothing is known of this order yet
@@ -138,6 +139,7 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
         OrderRecord.paid_total.set(str(detail.total)),
         OrderRecord.contact_id.set(OrderRecord.contact_id | detail.contact_id),
         OrderRecord.currency.set(OrderRecord.currency | detail.currency),
+        OrderRecord.expires_at.set(kept_until(event.time)),
     ]
     if detail.coupon_code:
         actions.append(OrderRecord.coupon_code.set(detail.coupon_code))
@@ -203,6 +205,7 @@ def order_cancelled(event: OrderEvent, detail: OrderCancelled) -> None:
             actions=[
                 OrderRecord.status.set("cancelled"),
                 OrderRecord.cancelled_at.set(event.time),
+                OrderRecord.expires_at.set(kept_until(event.time)),
                 OrderRecord.contact_id.set(OrderRecord.contact_id | detail.contact_id),
             ],
             condition=OrderRecord.status.does_not_exist() | (OrderRecord.status == "unpaid"),

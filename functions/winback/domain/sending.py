@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError
 
 from winback.aws import journal
-from winback.aws.store import ContactRecord, SendRecord, condition_failed, find
+from winback.aws.store import ContactRecord, SendRecord, condition_failed, find, kept_until
 from winback.model import clock
 from winback.model.campaigns import Campaign, EmailStep, Variant
 
@@ -206,6 +206,7 @@ def send_once(
         coupon_code=coupon_code,
         variant=variant,
         claimed_at=clock.now(),
+        expires_at=kept_until(clock.now()),
     )
     try:
         claim.save(condition=SendRecord.send_id.does_not_exist())
