@@ -75,3 +75,18 @@ def test_orders_carts_and_the_send_ledger_expire_after_the_retention(stack: Harn
     assert OrderRecord.get("o-1").expires_at == T0 + kept
     assert CartRecord.get("cart-1").expires_at == T0 + kept
     assert all(s.expires_at == at(minutes=30) + kept for s in SendRecord.scan() if s.send_id.startswith("unpaid"))
+
+
+def test_the_shop_can_ask_for_an_erasure_on_the_bus() -> None:
+    with shop() as stack:
+        stack.send("Order Created", order_created("o-1", "c-42"))
+        stack.send("Contact Erasure Requested", {"contact_id": "c-42"}, when=at(minutes=5))
+        stack.send("Contact Erasure Requested", {"contact_id": "c-nobody"})
+        stack.send("Contact Erasure Requested", {"email": "c-42@example.com"})  # no contact_id
+        stack.run_until(at(minutes=6))
+        [erased] = stack.entries("contact.erased")
+        assert erased["orders"] == 1
+        assert stack.entries("contact.erasure_unknown")
+        [rejected] = stack.rt.rejected()
+        assert rejected["reason"] == "detail.contact_id: is required"
+        assert "c-42@example.com" not in _every_item()

@@ -133,19 +133,21 @@ class LocalRuntime:
         provision.senders(self._client("sesv2"), self.campaigns, self.sender_domains)
         self._capture_outbox()
         self._undo.append(engine.install(self.clock, self.routes, self.ended.append))
-        self._undo.append(
-            schedules.route_bus_events(schedules.rules(self.stack, self.resolver), self.deliver, ACCOUNT, REGION)
-        )
+        self.bus_rules = schedules.rules(self.stack, self.resolver)
+        self._undo.append(schedules.route_bus_events(self.bus_rules, self.deliver, ACCOUNT, REGION))
         if self.daily_jobs:
             for schedule in schedules.schedules(self.stack, self.resolver):
                 self._schedule(schedule, schedules.first_after(self.clock.now(), schedule))
         campaign_store.apply(self.campaigns)
         return self
 
-    def deliver(self, state_machine: str, payload: dict[str, Any]) -> None:
-        """An event a rule matched starts its target after the call that put it returns,
-        as EventBridge delivers: asynchronously, not inside the putting function."""
-        self.clock.call_at(self.clock.now(), lambda: self.start(state_machine, payload))
+    def deliver(self, target: str, payload: dict[str, Any]) -> None:
+        """An event a rule matched reaches its target (a state machine or a function) after
+        the call that put it returns, as EventBridge delivers: asynchronously."""
+        if target in self.stack.functions:
+            self.clock.call_at(self.clock.now(), lambda: self.invoke(target, payload))
+        else:
+            self.clock.call_at(self.clock.now(), lambda: self.start(target, payload))
 
     def start(self, state_machine: str, payload: dict[str, Any]) -> None:
         """Start an execution as an EventBridge rule or schedule target does."""
@@ -269,6 +271,10 @@ class LocalRuntime:
         pattern = self._rule
         sqs = self._client("sqs")
         url = self.physical["OrderEventsQueue"]
+        for envelope in envelopes:  # the stack's other rules on the shop's events (erasure)
+            for rule in self.bus_rules:
+                if rule.pattern.matches_event(envelope):
+                    self.deliver(rule.target, envelope)
         matched = [e for e in envelopes if pattern.matches_event(e)]  # type: ignore[arg-type]
         for start in range(0, len(matched), BATCH):
             entries = [

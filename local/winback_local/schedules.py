@@ -1,8 +1,8 @@
 """What EventBridge does for the stack besides the shop's rule, on the local runtime:
 
-- the state machines' `EventBridgeRule` events: winback's own events put on the bus
-  (the RFM job's "Contact Segment Entered") start the state machine whose rule matches
-  them, with the event as its input, as EventBridge does;
+- the state machines' and functions' `EventBridgeRule` events: an event put on the bus
+  (the RFM job's "Contact Segment Entered", a shop's "Contact Erasure Requested") starts
+  the state machine or invokes the function whose rule matches it, as EventBridge does;
 - the state machines' `ScheduleV2` events (EventBridge Scheduler): at the cron's time of
   each virtual day, an execution with `<aws.scheduler.scheduled-time>` filled in.
 
@@ -29,7 +29,7 @@ CRON = re.compile(r"^cron\((\d+) (\d+) \* \* \? \*\)$")
 @dataclass(frozen=True)
 class Rule:
     pattern: Any  # moto's matcher
-    state_machine: str  # logical id
+    target: str  # the logical id of a state machine or a function
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Schedule:
 
 def _events(stack: Stack, kind: str) -> list[tuple[str, dict[str, Any]]]:
     found = []
-    for logical_id in stack.state_machines:
+    for logical_id in [*stack.state_machines, *stack.functions]:
         for event in (stack.resources[logical_id]["Properties"].get("Events") or {}).values():
             if event.get("Type") == kind:
                 found.append((logical_id, event["Properties"]))
@@ -93,7 +93,7 @@ def route_bus_events(
             }
             for rule in rules_:
                 if rule.pattern.matches_event(envelope):
-                    start(rule.state_machine, envelope)
+                    start(rule.target, envelope)
 
     def capture(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         context["winback_put"] = params

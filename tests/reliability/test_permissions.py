@@ -50,6 +50,8 @@ def _exercise(stack: Harness) -> None:
     link = str(marketing["List-Unsubscribe"]).split("<")[1].split(">")[0]
     stack.rt.invoke("UnsubscribeFunction", aws_events.function_url("POST", link, "List-Unsubscribe=One-Click"))
     stack.rt.invoke("SesEventsFunction", aws_events.ses_event("Email Bounced", "c-3@example.com"))
+    stack.send("Contact Erasure Requested", {"contact_id": "c-5"})  # the shop asks to forget c-5
+    stack.run_until(at(days=16, minutes=1))
 
 
 def test_every_call_a_function_makes_is_allowed_by_its_policy() -> None:

@@ -125,6 +125,27 @@ def erase(email_or_id: str) -> dict[str, int]:
     return counts
 
 
+def on_request(raw: dict[str, Any]) -> dict[str, Any]:
+    """A "Contact Erasure Requested" event from the shop: erase, or reject it with the
+    reason to the dead-letter queue (a malformed request must not be lost)."""
+    import json
+
+    from winback.aws import rejects
+    from winback.model.events import ContactErasureRequested, InvalidEvent, parse_event
+
+    try:
+        event = parse_event(raw)
+        if not isinstance(event.detail, ContactErasureRequested):
+            raise InvalidEvent("detail-type: must be Contact Erasure Requested")
+    except InvalidEvent as invalid:
+        return {"outcome": rejects.reject(json.dumps(raw), invalid.reason, raw.get("id"))}
+    try:
+        return {"outcome": "erased", **erase(event.detail.contact_id)}
+    except UnknownPerson:
+        journal.record("contact.erasure_unknown")  # nothing held: nothing to do
+        return {"outcome": "unknown"}
+
+
 def _stop_flows(order_ids: list[str], cart_ids: list[str]) -> int:
     """Stop the person's running executions (their input names only ids, but the flows
     would read records that are gone)."""

@@ -208,16 +208,23 @@ class ContactUpdated(_Model):
     contact: Contact
 
 
+class ContactErasureRequested(_Model):
+    """The shop asks winback to forget a person (a GDPR erasure, Shopify's customers/redact)."""
+
+    contact_id: Id
+
+
 DETAIL_MODELS: dict[str, type[_Model]] = {
     "Checkout Started": CheckoutStarted,
     "Order Created": OrderCreated,
     "Order Paid": OrderPaid,
     "Order Cancelled": OrderCancelled,
     "Contact Updated": ContactUpdated,
+    "Contact Erasure Requested": ContactErasureRequested,
 }
 DETAIL_TYPES = tuple(DETAIL_MODELS)
 
-Detail = CheckoutStarted | OrderCreated | OrderPaid | OrderCancelled | ContactUpdated
+Detail = CheckoutStarted | OrderCreated | OrderPaid | OrderCancelled | ContactUpdated | ContactErasureRequested
 
 
 class Envelope(BaseModel):
@@ -227,9 +234,14 @@ class Envelope(BaseModel):
     id: Id
     time: datetime
     source: Annotated[str, StringConstraints(min_length=1, max_length=256)]
-    detail_type: Literal["Checkout Started", "Order Created", "Order Paid", "Order Cancelled", "Contact Updated"] = (
-        Field(alias="detail-type")
-    )
+    detail_type: Literal[
+        "Checkout Started",
+        "Order Created",
+        "Order Paid",
+        "Order Cancelled",
+        "Contact Updated",
+        "Contact Erasure Requested",
+    ] = Field(alias="detail-type")
     detail: dict[str, Any]
 
 
