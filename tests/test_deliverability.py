@@ -142,3 +142,16 @@ def test_an_unsubscribed_contact_gets_no_win_back_either(stack: Harness) -> None
     suppression.suppress(suppression.email_key("c-7@example.com"), suppression.UNSUBSCRIBED)
     assert sending.cannot_email(sending.contact("c-7")) == "unsubscribed"
     assert sending.cannot_email(sending.contact("c-7"), marketing=False) is None
+
+
+def test_a_burst_waits_for_the_ses_send_rate_and_nothing_is_lost_or_sent_twice(stack: Harness) -> None:
+    from collections import Counter
+
+    stack.send_batch([("Order Created", order_created(f"o-{n}", f"c-{n}")) for n in range(40)])
+    stack.run_until(at(minutes=40))
+    messages = stack.emails()
+    assert len(messages) == 40
+    assert len({m["X-Winback-Send"] for m in messages}) == 40  # none twice
+    per_second = Counter(str(m["Date"]) for m in messages)
+    assert max(per_second.values()) <= 14 and len(per_second) >= 3  # the stack's SesSendRate
+    assert stack.rt.failures == []

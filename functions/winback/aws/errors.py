@@ -52,6 +52,11 @@ class TransientError(RuntimeError):
     """A dependency failed in a way that a retry may fix (throttling, 5xx, network)."""
 
 
+class SendingRateExceeded(TransientError):
+    """This second's share of the account's SES sending rate is taken: the state machines
+    retry it for up to an hour (a burst is spread out, nothing is lost)."""
+
+
 class PermanentError(RuntimeError):
     """An AWS call failed in a way no retry fixes: a setting to correct (see docs/errors.md)."""
 

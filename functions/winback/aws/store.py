@@ -37,6 +37,7 @@ TABLE_ENV = {
     "CouponCode": ("COUPON_CODES_TABLE", "winback-coupon-codes"),
     "RfmRun": ("RFM_RUNS_TABLE", "winback-rfm-runs"),
     "SuppressionRecord": ("SUPPRESSIONS_TABLE", "winback-suppressions"),
+    "SendRateRecord": ("SEND_RATE_TABLE", "winback-send-rate"),
 }
 
 
@@ -322,6 +323,17 @@ class SuppressionRecord(Model):
     soft_bounces = NumberAttribute(null=True)
 
 
+class SendRateRecord(Model):
+    """How many emails went to SES in one second (sending.py keeps under the SES rate)."""
+
+    class Meta:
+        table_name = _table("SendRateRecord")
+
+    second = UnicodeAttribute(hash_key=True)  # the epoch second
+    sent = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     OrderRecord,
     ContactRecord,
@@ -335,4 +347,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     CouponCode,
     RfmRun,
     SuppressionRecord,
+    SendRateRecord,
 )

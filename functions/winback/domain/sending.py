@@ -179,6 +179,30 @@ def outgoing(
     return mailer.Outgoing(campaign.sender or mailer.default_sender(), to, content, headers)
 
 
+def _take_send_slot() -> None:
+    """One of this second's SES sends (the stack's SesSendRate, 14 by default), or
+    SendingRateExceeded: the step is retried a moment later. Taken before the ledger
+    claim, so a step held here has claimed nothing."""
+    import os
+
+    from pynamodb.exceptions import UpdateError
+
+    from winback.aws.errors import SendingRateExceeded
+    from winback.aws.store import SendRateRecord
+
+    rate = int(os.environ.get("SES_SEND_RATE", "14"))
+    second = clock.now().replace(microsecond=0)
+    try:
+        SendRateRecord(str(int(second.timestamp()))).update(
+            actions=[SendRateRecord.sent.add(1), SendRateRecord.expires_at.set(second + timedelta(minutes=5))],
+            condition=SendRateRecord.sent.does_not_exist() | (SendRateRecord.sent < rate),
+        )
+    except UpdateError as error:
+        if condition_failed(error):
+            raise SendingRateExceeded(f"{rate} emails already sent in this second") from None
+        raise
+
+
 def send_once(
     send_id: str,
     *,
@@ -196,6 +220,7 @@ def send_once(
     from winback.aws import mailer
 
     assert person.email
+    _take_send_slot()
     claim = SendRecord(
         send_id,
         status="sending",
