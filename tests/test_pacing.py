@@ -44,3 +44,11 @@ def test_a_reminder_due_in_the_evening_goes_the_next_morning(stack: Harness) -> 
     assert held["reason"] == "quiet_hours" and held["until"] == "2026-03-03T08:00:00Z"
     [sent] = stack.entries("email.sent")
     assert sent["at"] == "2026-03-03T08:00:00Z" and sent["template"] == "unpaid_order_coupon"
+
+
+def test_the_hold_ends_at_eight_in_the_contacts_own_time_zone(stack: Harness) -> None:
+    evening = T0.replace(hour=18, minute=50)  # 20:50 in Kyiv (UTC+2): the reminder falls due at 21:20 there
+    stack.send("Order Created", order_created(timezone="Europe/Kyiv", locale="uk"), when=evening)
+    stack.run_until(evening + timedelta(hours=14))
+    [sent] = stack.entries("email.sent")
+    assert sent["at"] == "2026-03-03T06:00:00Z"  # 08:00 in Kyiv
