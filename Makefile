@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingestion.py
 	$(BIN)/python bench/cost_model.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/send_rate.py --emails 1000 --faults
 	$(BIN)/python bench/rfm.py --contacts 20000  # the README's figures: --contacts 100000 (about 20 minutes)
 
 screenshots: $(STAMP)
