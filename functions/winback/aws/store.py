@@ -44,12 +44,13 @@ TABLE_ENV = {
 M = TypeVar("M", bound=Model)
 
 
-def find[M: Model](model: type[M], key: str | None) -> M | None:
-    """The item under `key` (a consistent read), or None if there is none."""
+def find[M: Model](model: type[M], key: str | None, range_key: str | None = None) -> M | None:
+    """The item under `key` (and `range_key`, for a table that has one), a consistent
+    read, or None if there is none."""
     if not key:
         return None
     try:
-        return model.get(key, consistent_read=True)
+        return model.get(key, range_key, consistent_read=True)
     except DoesNotExist:
         return None
 

@@ -27,7 +27,7 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from winback.aws import bus, journal
 from winback.aws.errors import TransientError
-from winback.aws.store import CustomerRecord, RfmRun, condition_failed
+from winback.aws.store import CustomerRecord, RfmRun, condition_failed, find
 from winback.domain import history
 from winback.model import clock
 from winback.model.rfm import Cuts, Histograms, Raw, cause, raw, segment_of
@@ -65,7 +65,7 @@ def mark_baseline() -> None:
 
 
 def cut(day: str, parts: int) -> dict[str, Any]:
-    stored = find_run(day, "cuts")
+    stored = find(RfmRun, day, "cuts")
     if stored is None:
         merged = Histograms.empty()
         measured = list(RfmRun.query(day, RfmRun.part.startswith("measure#")))
@@ -79,18 +79,11 @@ def cut(day: str, parts: int) -> dict[str, Any]:
         except PutError as error:
             if not condition_failed(error):
                 raise
-        stored = find_run(day, "cuts")
+        stored = find(RfmRun, day, "cuts")
         assert stored is not None
-    first_ever = find_run("runs", "last") is None
-    baseline = first_ever or find_run("baseline", "pending") is not None
+    first_ever = find(RfmRun, "runs", "last") is None
+    baseline = first_ever or find(RfmRun, "baseline", "pending") is not None
     return {"day": day, "baseline": baseline, "contacts": stored.data["contacts"], "parts": parts}
-
-
-def find_run(day: str, part: str) -> RfmRun | None:
-    try:
-        return RfmRun.get(day, part, consistent_read=True)
-    except RfmRun.DoesNotExist:
-        return None
 
 
 def _stored_raw(customer: CustomerRecord) -> Raw | None:
@@ -100,7 +93,7 @@ def _stored_raw(customer: CustomerRecord) -> Raw | None:
 
 def score(day: str, part: int, parts: int, baseline: bool) -> dict[str, Any]:
     today = date.fromisoformat(day)
-    run = find_run(day, "cuts")
+    run = find(RfmRun, day, "cuts")
     if run is None or run.data["cuts"] is None:
         return {"part": part, "changed": 0, "entered": 0}
     cuts = Cuts.from_json(run.data["cuts"])
@@ -180,7 +173,7 @@ def finish(day: str, baseline: bool, contacts: int, results: list[dict[str, Any]
     entered = sum(r["entered"] for r in results)
     RfmRun("runs", "last", data={"day": day}).save()
     if baseline:
-        marker = find_run("baseline", "pending")
+        marker = find(RfmRun, "baseline", "pending")
         if marker is not None:
             marker.delete()
     journal.record("rfm.computed", day=day, contacts=contacts, changed=changed, entered=entered, baseline=baseline)

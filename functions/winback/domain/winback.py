@@ -57,7 +57,7 @@ def enter(contact_id: str, segment: str, day: str, execution: str) -> dict[str, 
     reason = sending.cannot_email(person)
     if reason:
         return _skip(contact_id, campaign.id, reason)
-    if history.summary(find_customer(contact_id)).orders < campaign.min_orders:
+    if history.summary(find(CustomerRecord, contact_id)).orders < campaign.min_orders:
         return _skip(contact_id, campaign.id, "too_few_orders")
     now = clock.now()
     if _within_cooldown(campaign, contact_id, now):
@@ -83,10 +83,6 @@ def enter(contact_id: str, segment: str, day: str, execution: str) -> dict[str, 
     }
 
 
-def find_customer(contact_id: str) -> CustomerRecord | None:
-    return find(CustomerRecord, contact_id)
-
-
 def _end(execution: str, contact_id: str, outcome: str) -> dict[str, Any]:
     journal.record("flow.ended", flow=FLOW, execution=execution, outcome=outcome, contact_id=contact_id)
     return {"outcome": outcome}
@@ -96,7 +92,7 @@ def offer(campaign_id: str, contact_id: str, send_id: str, execution: str) -> di
     """After the wait: still allowed, not bought meanwhile? A coupon and the email."""
     campaign = campaign_store.get(campaign_id, WinBackCampaign)
     now = clock.now()
-    if history.bought_since(find_customer(contact_id), now - timedelta(hours=campaign.purchase_window_hours)):
+    if history.bought_since(find(CustomerRecord, contact_id), now - timedelta(hours=campaign.purchase_window_hours)):
         return _end(execution, contact_id, "bought")
     person = sending.contact(contact_id)
     reason = sending.cannot_email(person)
