@@ -146,8 +146,17 @@ def _with_variants() -> list:
         if isinstance(campaign, CartCampaign):
             data = campaign.model_dump(mode="json")
             data["steps"][0]["variants"] = [
-                {"name": "question", "subject": "Need a hand?", "subjects": {"fr": "Besoin d’aide ?"}},
-                {"name": "reminder", "subject": "You left something behind", "hero_image": "https://x.example/h.png"},
+                {
+                    "name": "question",
+                    "subject": "Need a hand?",
+                    "subjects": {"fr": "Besoin d’aide ?", "it": "Serve una mano?", "uk": "Потрібна допомога?"},
+                },
+                {
+                    "name": "reminder",
+                    "subject": "You left something behind",
+                    "subjects": {"fr": "Vous avez oublié", "it": "Hai dimenticato", "uk": "Ви дещо забули"},
+                    "hero_image": "https://x.example/h.png",
+                },
             ]
             campaign = parse_campaigns([data])[0]
         found.append(campaign)

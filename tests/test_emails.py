@@ -30,11 +30,21 @@ CAMPAIGN = parse_campaigns(
             "reply_to": "help@kwiga.example",
         },
         "campaigns": [
-            {"id": "c", "list": "l", "coupon": {"code": "SAVE15", "name": "Spring coupon", "percent_off": 15}}
+            {
+                "id": "c",
+                "list": "l",
+                "coupon": {
+                    "code": "SAVE15",
+                    "name": "Spring coupon",
+                    "names": {"fr": "Coupon de printemps", "it": "Coupon di primavera", "uk": "Весняний купон"},
+                    "percent_off": 15,
+                },
+            }
         ],
     }
 )[0]
 
+NAMES = {"en": "Spring coupon", "fr": "Coupon de printemps", "it": "Coupon di primavera", "uk": "Весняний купон"}
 # What a customer must read, per locale: validity, and both prices for 89.00 (EUR) / 3500 (UAH).
 EXPECTED = {
     "en": ("Valid for 24 hours", "€89.00", "€75.65"),
@@ -58,7 +68,7 @@ def test_the_coupon_email_shows_what_the_customer_must_see_in_every_locale(local
     content = email_for(locale)
     validity, before, after = EXPECTED[locale]
     for part in (content.text, html.unescape(content.html)):  # as a reader sees it
-        assert "Spring coupon" in part and "SAVE15" in part
+        assert NAMES[locale] in part and "SAVE15" in part  # the coupon's name in the shopper's language
         assert validity in part
         assert before in part and after in part
         assert "https://shop.example.com/pay/o-7" in part
@@ -201,4 +211,6 @@ def test_the_simulated_email_is_the_localized_template_in_the_contacts_locale(st
     [sent] = stack.entries("email.sent")
     assert sent["locale"] == "uk" and sent["subject"].startswith("Ваше замовлення чекає")
     [message] = stack.emails()
-    assert "Вітаємо, Оксана!" in message.get_body(("plain",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    # A greeting that needs no vocative ("Оксано"), which cannot be guessed from a name.
+    assert text.startswith("Вітаємо!\n") and "Оксан" not in text

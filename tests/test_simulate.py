@@ -58,9 +58,7 @@ def test_a_scenario_with_a_bad_campaign_exits_2(tmp_path: Path, capsys) -> None:
     scenario = {
         "start": "2026-03-02T09:00:00Z",
         "until": "2026-03-02T10:00:00Z",
-        "campaigns": [
-            {"id": "x", "list": "l", "delay_minutes": 1, "coupon": {"code": "ABCD", "name": "n", "percent_off": 5}}
-        ],
+        "campaigns": [{"id": "x", "list": "l", "delay_minutes": 1, "coupon": {"code": "ABCD", "percent_off": 5}}],
     }
     path = tmp_path / "s.json"
     path.write_text(json.dumps(scenario))

@@ -53,7 +53,7 @@ def test_a_customer_entering_the_segment_gets_a_unique_code_eight_hours_later() 
         both = parts(message)
         text, page = both["text/plain"], html.unescape(both["text/html"])
         for body in (text, page):
-            assert code in body and "15%" in body and "336 hours" in body  # the code, discount, validity
+            assert code in body and "15%" in body and "14 days" in body  # the code, discount, validity (336 h in days)
             assert "utm_source=winback&utm_medium=email&utm_campaign=winback-default&utm_content=winback_coupon" in body
         assert f"coupon={code}" in text  # the shop link carries the code: nobody types it
         [ended] = stack.entries("flow.ended", flow="winback")

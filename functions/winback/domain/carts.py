@@ -141,7 +141,11 @@ def remind(cart_id: str, campaign_id: str, execution: str, step: int) -> dict[st
     now = clock.now()
     coupon = None
     last = step == len(campaign.steps)
-    code = coupons.offer(cart.contact_id, campaign, send_id, f"cart#{cart_id}", now, cart_id=cart_id) if last else None
+    code = (
+        coupons.offer(cart.contact_id, campaign, send_id, f"cart#{cart_id}", now, cart.currency or "", cart_id=cart_id)
+        if last
+        else None
+    )
     if code:
         coupon = campaign.coupon.model_copy(update={"code": code})
     variant = sending.variant_for(cart.contact_id, campaign, campaign.steps[step - 1])

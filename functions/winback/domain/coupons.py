@@ -22,6 +22,7 @@ from winback.model.campaigns import Campaign
 
 NOT_ELIGIBLE = "not_eligible"
 OFFER_NOT_COVERED = "offer_not_covered"
+CURRENCY_NOT_COVERED = "currency_not_covered"
 ALREADY_USED = "already_used"
 OK = "ok"
 
@@ -46,10 +47,23 @@ def grant(contact_id: str, campaign: Campaign, send_id: str, now: datetime) -> b
     return True
 
 
-def offer(contact_id: str, campaign: Campaign, send_id: str, source: str, now: datetime, **fields: Any) -> str | None:
+def offer(
+    contact_id: str, campaign: Campaign, send_id: str, source: str, now: datetime, currency: str, **fields: Any
+) -> str | None:
     """Give this contact the campaign's coupon and return its code, unless the cool-down
-    withholds it or the campaign's pool is empty (recorded with the reason). A shared
-    code works once the contact joins the campaign's list; a pool code is theirs alone."""
+    withholds it, the campaign's pool is empty or the coupon is a fixed amount in other
+    currencies than `currency` (recorded with the reason). A shared code works once the
+    contact joins the campaign's list; a pool code is theirs alone."""
+    if not campaign.coupon.applies_to(currency):
+        journal.record(
+            "coupon.skipped",
+            contact_id=contact_id,
+            campaign=campaign.id,
+            reason="currency",
+            currency=currency,
+            **fields,
+        )
+        return None
     code = pools.assign(campaign, contact_id, send_id, now) if campaign.coupon.pool else campaign.coupon.code
     if code is None:
         journal.record("coupon.skipped", contact_id=contact_id, campaign=campaign.id, reason="pool_empty", **fields)
@@ -140,7 +154,7 @@ def _redemption(code: str, contact_id: str) -> Redemption | None:
 
 
 def _evaluate(
-    code: str, contact_id: str, offer_id: str, price: Decimal, order_id: str | None
+    code: str, contact_id: str, offer_id: str, price: Decimal, currency: str, order_id: str | None
 ) -> tuple[Answer, Campaign | None]:
     code = code.strip().upper()
     campaign = campaign_store.by_coupon(code)
@@ -151,24 +165,27 @@ def _evaluate(
         campaign = campaign_store.get(pooled.pool, Campaign)
     if not campaign.covers(offer_id):
         return Answer(False, OFFER_NOT_COVERED, price), None
+    if not campaign.coupon.applies_to(currency):
+        return Answer(False, CURRENCY_NOT_COVERED, price), None
     used = _redemption(code, contact_id)
     if used is not None and used.order_id != order_id:
         return Answer(False, ALREADY_USED, price), None
-    discount = campaign.coupon.discount_on(price)
-    return Answer(True, OK, price, discount, campaign.coupon.name, campaign.coupon.free_shipping), campaign
+    discount = campaign.coupon.discount_on(price, currency)
+    name = campaign.coupon.name or campaign.coupon.code  # what the checkout labels the discount with
+    return Answer(True, OK, price, discount, name, campaign.coupon.free_shipping), campaign
 
 
-def validate(code: str, contact_id: str, offer_id: str, price: Decimal) -> Answer:
-    answer, _ = _evaluate(code, contact_id, offer_id, price, None)
+def validate(code: str, contact_id: str, offer_id: str, price: Decimal, currency: str) -> Answer:
+    answer, _ = _evaluate(code, contact_id, offer_id, price, currency, None)
     journal.record(
         "coupon.checked", code=code, contact_id=contact_id, offer_id=offer_id, valid=answer.valid, reason=answer.reason
     )
     return answer
 
 
-def redeem(code: str, contact_id: str, offer_id: str, price: Decimal, order_id: str) -> Answer:
+def redeem(code: str, contact_id: str, offer_id: str, price: Decimal, currency: str, order_id: str) -> Answer:
     """Use the coupon on an order: idempotent for that order, once per contact."""
-    answer, campaign = _evaluate(code, contact_id, offer_id, price, order_id)
+    answer, campaign = _evaluate(code, contact_id, offer_id, price, currency, order_id)
     if campaign is not None:
         key = f"{code.strip().upper()}#{contact_id}"
         try:

@@ -176,7 +176,9 @@ def send_second_purchase(order_id: str, campaign_id: str, execution: str, first_
         return {"outcome": None, **held}
     now = clock.now()
     coupon = None
-    code = coupons.offer(contact_id, campaign, send_id, f"purchase#{order_id}", now, order_id=order_id)
+    code = coupons.offer(
+        contact_id, campaign, send_id, f"purchase#{order_id}", now, order.currency or "", order_id=order_id
+    )
     if code:
         coupon = campaign.coupon.model_copy(update={"code": code})
     variant = sending.variant_for(contact_id, campaign, campaign.second_purchase)

@@ -63,7 +63,9 @@ def offer_coupon_if_unpaid(order_id: str, campaign_id: str, execution: str) -> d
     if held:
         return {"remind": False, "coupon_offered": False, "outcome": None, **held}
     now = clock.now()
-    code = coupons.offer(order.contact_id, campaign, _send_id(order_id), order_id, now, order_id=order_id)
+    code = coupons.offer(
+        order.contact_id, campaign, _send_id(order_id), order_id, now, order.currency or "", order_id=order_id
+    )
     return {"remind": True, "coupon_offered": code is not None, "outcome": None}
 
 
@@ -80,9 +82,11 @@ def coupon_email(
 
     price = Decimal(order.total or "0")
     coupon = campaign.coupon
-    discount = coupon.discount_on(price) if code else Decimal("0.00")
+    currency = order.currency or ""
+    discount = coupon.discount_on(price, currency) if code else Decimal(0)
     context = {
-        "currency": order.currency,
+        "currency": currency,
+        "coupon": coupon.model_dump(),
         "items": order.items or [],
         "coupon_code": code,
         "coupon_name": coupon.name_for(resolve(person.locale)),

@@ -108,7 +108,7 @@ def offer(campaign_id: str, contact_id: str, send_id: str, execution: str) -> di
     if not _claim_cooldown(campaign, contact_id, send_id, now):
         journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason="cooldown")
         return _end(execution, contact_id, "skipped_cooldown")
-    code = coupons.offer(contact_id, campaign, send_id, f"winback#{contact_id}", now)
+    code = coupons.offer(contact_id, campaign, send_id, f"winback#{contact_id}", now, reporting_currency())
     if code is None:
         journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason="no_coupon")
         return _end(execution, contact_id, "skipped_no_coupon")

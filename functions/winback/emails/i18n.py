@@ -23,8 +23,16 @@ from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_currency, format_percent
 
-SUPPORTED = ("en", "fr", "it", "uk")
-FALLBACK = "en"
+from winback.model.locales import DEFAULT, LOCALES
+
+SUPPORTED = LOCALES
+FALLBACK = DEFAULT
+HOURS_BEFORE_DAYS = 48
+# The first of the month is an ordinal where the language says so: "1er mars".
+ORDINAL_FIRST = {"fr": "er"}
+# Days whose number starts with a vowel sound, so the article before it elides:
+# "all’1, all’8, all’11 marzo" but "al 3 marzo".
+ELIDING_DAYS = {"it": (1, 8, 11)}
 
 
 class MissingMessage(KeyError):
@@ -88,9 +96,25 @@ class Translator:
         """15 -> "15%" in en, "15 %" in fr and uk."""
         return str(format_percent(Decimal(str(value)) / 100, locale=self.locale, decimal_quantization=False))
 
+    def duration(self, hours: int) -> str:
+        """A validity in its natural unit: hours under 48 ("24 heures"), whole days from
+        there on ("7 jours" for 168); a count of hours that is not whole days stays in hours."""
+        if hours >= HOURS_BEFORE_DAYS and hours % 24 == 0:
+            return self.plural("days", hours // 24)
+        return self.plural("hours", hours)
+
     def when(self, moment: datetime) -> str:
-        """A date and time in the contact's zone, e.g. "3 mars 2026, 10:30 UTC+1"."""
+        """A date and time in the contact's zone, e.g. "1er mars 2026, 10:30 (UTC+1)"."""
         zone = ZoneInfo(self.timezone)
-        text = format_datetime(moment, "d MMMM y, HH:mm", tzinfo=zone, locale=self.locale)
+        day = ORDINAL_FIRST.get(self.locale) if moment.astimezone(zone).day == 1 else None
+        pattern = f"d'{day}' MMMM y, HH:mm" if day else "d MMMM y, HH:mm"
+        text = format_datetime(moment, pattern, tzinfo=zone, locale=self.locale)
         offset = format_datetime(moment, "ZZZZ", tzinfo=zone, locale="en").replace("GMT", "UTC")
         return f"{text} ({'UTC' if offset in ('UTC', 'UTC+00:00') else offset})"
+
+    def until(self, moment: datetime) -> str:
+        """ "until 1 March 2026, 10:30 (UTC+1)" with the preposition the date needs:
+        Italian elides it before a vowel ("fino all’8 marzo", "fino al 3 marzo")."""
+        day = moment.astimezone(ZoneInfo(self.timezone)).day
+        elided = day in ELIDING_DAYS.get(self.locale, ())
+        return self.t("common.until_elided" if elided else "common.until", date=self.when(moment))

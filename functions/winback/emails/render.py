@@ -97,6 +97,8 @@ def render(
         "money": speak.money,
         "percent": speak.percent,
         "when": speak.when,
+        "until": speak.until,
+        "duration": speak.duration,
     }
     subject = env.get_template(f"{template}/subject.txt").render(full)
     html = env.get_template(f"{template}/body.html").render(full)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from winback.aws.observe import logger, metrics, tracer
 from winback.domain import coupons
+from winback.model.money import reporting_currency
 
 app = APIGatewayRestResolver()
 
@@ -21,6 +22,8 @@ class CouponRequest(BaseModel):
     offer_id: str = Field(min_length=1, max_length=128)
     price: Decimal = Field(ge=0, le=Decimal("1000000000"), allow_inf_nan=False)
     order_id: str | None = Field(default=None, min_length=1, max_length=128)
+    # The order's currency; the stack's reporting currency when left out.
+    currency: str = Field(default_factory=reporting_currency, pattern=r"^[A-Z]{3}$")
 
 
 def _request() -> CouponRequest:
@@ -40,7 +43,7 @@ def _request() -> CouponRequest:
 @app.post("/coupons/validate")
 def validate() -> dict[str, Any]:
     r = _request()
-    return coupons.validate(r.code, r.contact_id, r.offer_id, r.price).as_json()
+    return coupons.validate(r.code, r.contact_id, r.offer_id, r.price, r.currency).as_json()
 
 
 @app.post("/coupons/redeem")
@@ -48,7 +51,7 @@ def redeem() -> dict[str, Any]:
     r = _request()
     if not r.order_id:
         raise BadRequestError("invalid request: order_id is required to redeem")
-    return coupons.redeem(r.code, r.contact_id, r.offer_id, r.price, r.order_id).as_json()
+    return coupons.redeem(r.code, r.contact_id, r.offer_id, r.price, r.currency, r.order_id).as_json()
 
 
 @logger.inject_lambda_context

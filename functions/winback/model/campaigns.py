@@ -8,12 +8,14 @@ validates it and writes it to the campaigns table, so a change needs no redeploy
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
+
+from winback.model.coupon import Coupon
+from winback.model.locales import missing_translations
 
 MIN_DELAY_MINUTES = 10
 DEFAULT_DELAY_MINUTES = 30
@@ -48,50 +50,6 @@ class Branding(BaseModel):
     reply_to: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
 
 
-class Coupon(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    code: Annotated[str, StringConstraints(min_length=4, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9_-]*$")]
-    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
-    # The name in other languages, by locale ("fr": "..."); `name` is used otherwise.
-    names: dict[
-        Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")],
-        Annotated[str, StringConstraints(min_length=1, max_length=120)],
-    ] = {}
-    # True: each contact gets a unique code from the campaign's pool (`winback coupons
-    # import|generate`); `code` then only names the coupon, it is never sent.
-    pool: bool = False
-    percent_off: Annotated[Decimal, Field(gt=0, le=100)] | None = None
-    amount_off: Annotated[Decimal, Field(gt=0)] | None = None
-    free_shipping: bool = False
-
-    @model_validator(mode="after")
-    def _one_discount(self) -> Coupon:
-        given = [self.percent_off is not None, self.amount_off is not None, self.free_shipping]
-        if sum(given) != 1:
-            raise ValueError("give exactly one of percent_off, amount_off or free_shipping: true")
-        return self
-
-    def name_for(self, locale: str) -> str:
-        return self.names.get(locale, self.name)
-
-    def discount_on(self, price: Decimal) -> Decimal:
-        """The discount in money on `price`, never more than the price itself (free
-        shipping takes nothing off the items)."""
-        if self.percent_off is not None:
-            raw = price * self.percent_off / Decimal(100)
-        else:
-            raw = self.amount_off or Decimal(0)
-        return min(raw, price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-    def describe(self) -> str:
-        """ "15%", "10.00" or "free shipping" (money is formatted by the template)."""
-        if self.percent_off is not None:
-            return f"{self.percent_off.normalize():f}%"
-        if self.free_shipping:
-            return "free shipping"
-        return f"{self.amount_off:.2f}"
-
-
 Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 Subject = Annotated[str, StringConstraints(min_length=1, max_length=150)]
 
@@ -105,6 +63,12 @@ class Variant(BaseModel):
     subject: Subject
     subjects: dict[Locale, Subject] = {}
     hero_image: HttpUrl | None = None
+
+    @model_validator(mode="after")
+    def _every_locale(self) -> Variant:
+        if missing := missing_translations(self.subjects):
+            raise ValueError(f"variant {self.name}: subjects has no {', '.join(missing)} translation")
+        return self
 
     def subject_for(self, locale: str) -> str:
         return self.subjects.get(locale, self.subject)

@@ -28,8 +28,8 @@ from pydantic import (
 from pydantic.json_schema import models_json_schema
 
 from winback.model import clock
+from winback.model.money import is_currency
 
-SUPPORTED_LOCALES = ("en", "fr", "it", "uk")
 MAX_AMOUNT = Decimal("1000000000")
 # An event stamped further ahead than this is a clock bug at the shop, not an order.
 MAX_CLOCK_SKEW = timedelta(hours=1)
@@ -109,16 +109,9 @@ def _locale(value: str) -> str:
 
 
 def _currency(value: str) -> str:
-    if value not in _currencies():
+    if not is_currency(value):
         raise ValueError(f"{value[:12]!r} is not an ISO 4217 currency code")
     return value
-
-
-@lru_cache(maxsize=1)
-def _currencies() -> frozenset[str]:
-    from babel.numbers import list_currencies
-
-    return frozenset(list_currencies())
 
 
 def _url(value: str) -> str:

@@ -57,3 +57,15 @@ def in_reporting_minor(amount: Decimal, currency: str) -> int | None:
     if rate is None:
         return None
     return to_minor(amount * rate, target)
+
+
+def is_currency(code: str) -> bool:
+    """An ISO 4217 code Babel knows ("EUR"; not "eur" nor "EURO")."""
+    return code in _currencies()
+
+
+@lru_cache(maxsize=1)
+def _currencies() -> frozenset[str]:
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies())
