@@ -113,6 +113,16 @@ def _campaigns(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return 2
+    from winback_local.preview import problems
+
+    failed = [
+        f"winback campaigns: {args.file}: campaign {campaign.id}: {problem}"
+        for campaign in campaigns
+        for problem in problems(campaign, tuple(campaign.coupon.amount_off or ()))
+    ]
+    if failed:
+        print("\n".join(failed), file=sys.stderr)
+        return 2
     if args.action == "validate":
         for campaign in campaigns:
             disabled = "" if campaign.enabled else " [disabled]"

@@ -30,6 +30,7 @@ from winback.model.campaigns import (
     WinBackCampaign,
     default_campaigns,
 )
+from winback.model.money import from_minor, to_minor
 
 C = TypeVar("C", bound=Campaign)
 
@@ -41,6 +42,8 @@ SAMPLES = {
     "uk": ("Оксана", "Europe/Kyiv", "UAH", "3500.00", "Python для аналізу даних"),
 }
 SENT_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+# Sample order totals in other currencies (`winback campaigns validate` renders each).
+SAMPLE_TOTALS = {"JPY": Decimal("1999"), "KWD": Decimal("27.450"), "USD": Decimal("96.00"), "GBP": Decimal("76.00")}
 # A product from the catalogue, as the recommendations show one.
 PRODUCT = {
     "name": "SQL 101",
@@ -52,10 +55,19 @@ PRODUCT = {
 }
 
 
-def _unpaid_order_coupon(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+def _money(locale: str, currency: str | None) -> tuple[str, str]:
+    """The sample's currency (the locale's unless given) and an order total in it."""
+    sample = SAMPLES[locale]
+    if currency is None or currency == sample[2]:
+        return sample[2], sample[3]
+    return currency, str(from_minor(to_minor(SAMPLE_TOTALS.get(currency, Decimal("89")), currency), currency))
+
+
+def _unpaid_order_coupon(locale: str, campaign: Campaign, currency: str | None = None) -> tuple[str, Rendered]:
     if not isinstance(campaign, UnpaidOrderCampaign):
         raise PreviewError(f"campaign {campaign.id} is a {campaign.flow} campaign")
-    name, zone, currency, total, product = SAMPLES[locale]
+    name, zone, _, _, product = SAMPLES[locale]
+    currency, total = _money(locale, currency)
     order = OrderRecord(
         "o-20260302-1042",
         status="unpaid",
@@ -67,7 +79,8 @@ def _unpaid_order_coupon(locale: str, campaign: Campaign) -> tuple[str, Rendered
         items=[{"sku": "sample", "name": product, "unit_price": total, "quantity": 1}],
     )
     contact = ContactRecord("c-sample", email="customer@example.com", first_name=name, locale=locale, timezone=zone)
-    return "customer@example.com", coupon_email(order, contact, campaign, SENT_AT, campaign.coupon.code)
+    code = campaign.coupon.code if campaign.coupon.applies_to(currency) else None  # as the flow decides
+    return "customer@example.com", coupon_email(order, contact, campaign, SENT_AT, code)
 
 
 def _of_flow[C: Campaign](kind: type[C], campaign: Campaign) -> C:
@@ -83,8 +96,9 @@ def _person(locale: str) -> ContactRecord:
     return ContactRecord("c-sample", email="customer@example.com", first_name=name, locale=locale, timezone=zone)
 
 
-def _items(locale: str) -> list[dict[str, Any]]:
-    _, _, _, total, product = SAMPLES[locale]
+def _items(locale: str, currency: str | None = None) -> list[dict[str, Any]]:
+    product = SAMPLES[locale][4]
+    _, total = _money(locale, currency)
     return [
         {
             "sku": "sample",
@@ -107,42 +121,45 @@ def _items(locale: str) -> list[dict[str, Any]]:
     ]
 
 
-def _abandoned_cart(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+def _abandoned_cart(locale: str, campaign: Campaign, currency: str | None = None) -> tuple[str, Rendered]:
     cart_campaign = _of_flow(CartCampaign, campaign)
-    currency = SAMPLES[locale][2]
+    currency, _ = _money(locale, currency)
+    items = _items(locale, currency)
     cart = CartRecord(
         "cart-sample",
         status="open",
         currency=currency,
-        subtotal=str(sum(Decimal(i["unit_price"]) * i["quantity"] for i in _items(locale))),
+        subtotal=str(sum(Decimal(i["unit_price"]) * i["quantity"] for i in items)),
         restore_url="https://shop.example.com/cart/cart-sample",
-        items=_items(locale),
+        items=items,
     )
     step = len(cart_campaign.steps)  # the richest: items and the offer
-    return "customer@example.com", cart_email(
-        cart, _person(locale), cart_campaign, step, cart_campaign.coupon, None, SENT_AT
-    )
+    coupon = cart_campaign.coupon if cart_campaign.coupon.applies_to(currency) else None
+    return "customer@example.com", cart_email(cart, _person(locale), cart_campaign, step, coupon, None, SENT_AT)
 
 
-def _order_confirmation(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+def _order_confirmation(locale: str, campaign: Campaign, currency: str | None = None) -> tuple[str, Rendered]:
     post = _of_flow(PostPurchaseCampaign, campaign)
-    currency = SAMPLES[locale][2]
-    order = OrderRecord("o-20260302-1042", currency=currency, total=SAMPLES[locale][3], items=_items(locale)[:1])
+    currency, total = _money(locale, currency)
+    order = OrderRecord("o-20260302-1042", currency=currency, total=total, items=_items(locale, currency)[:1])
     return "customer@example.com", confirmation_email(order, _person(locale), post, [PRODUCT], [PRODUCT])
 
 
-def _second_purchase(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+def _second_purchase(locale: str, campaign: Campaign, currency: str | None = None) -> tuple[str, Rendered]:
     post = _of_flow(PostPurchaseCampaign, campaign)
-    order = OrderRecord("o-20260302-1042", currency=SAMPLES[locale][2])
-    return "customer@example.com", second_purchase_email(order, _person(locale), post, post.coupon, None, SENT_AT)
+    currency, _ = _money(locale, currency)
+    order = OrderRecord("o-20260302-1042", currency=currency)
+    coupon = post.coupon if post.coupon.applies_to(currency) else None
+    return "customer@example.com", second_purchase_email(order, _person(locale), post, coupon, None, SENT_AT)
 
 
-def _winback_coupon(locale: str, campaign: Campaign) -> tuple[str, Rendered]:
+def _winback_coupon(locale: str, campaign: Campaign, currency: str | None = None) -> tuple[str, Rendered]:
+    """In the stack's reporting currency, whatever `currency`: a lapsed customer has no order."""
     lapsed = _of_flow(WinBackCampaign, campaign)
     return "customer@example.com", winback_email(_person(locale), lapsed, "K7QM-3XPRT-9WVH", SENT_AT, [PRODUCT])
 
 
-PREVIEWS: dict[str, Callable[[str, Campaign], tuple[str, Rendered]]] = {
+PREVIEWS: dict[str, Callable[[str, Campaign, str | None], tuple[str, Rendered]]] = {
     "unpaid_order_coupon": _unpaid_order_coupon,
     "abandoned_cart": _abandoned_cart,
     "order_confirmation": _order_confirmation,
@@ -160,9 +177,44 @@ def preview(template: str, locale: str, campaign: Campaign, out: Path) -> tuple[
         raise PreviewError(f"no template {template!r}; choose one of: {', '.join(sorted(PREVIEWS))}")
     if locale not in SUPPORTED:
         raise PreviewError(f"no locale {locale!r}; choose one of: {', '.join(SUPPORTED)}")
-    to, content = PREVIEWS[template](locale, campaign)
+    to, content = PREVIEWS[template](locale, campaign, None)
     out.mkdir(parents=True, exist_ok=True)
     html, eml = out / f"{template}.{locale}.html", out / f"{template}.{locale}.eml"
     html.write_text(content.html, encoding="utf-8")
     eml.write_bytes(mailer.to_mime(outgoing(campaign, to, content)))
     return html, eml
+
+
+# The emails each flow sends, by preview.
+FLOW_EMAILS = {
+    "unpaid_order": ("unpaid_order_coupon",),
+    "abandoned_cart": ("abandoned_cart",),
+    "post_purchase": ("order_confirmation", "second_purchase"),
+    "winback": ("winback_coupon",),
+}
+
+
+def problems(campaign: Campaign, currencies: tuple[str, ...] = ()) -> list[str]:
+    """What would fail at run time: each email of the campaign rendered with its own
+    template in every locale, in each of `currencies` (and each locale's sample one)."""
+    found: list[str] = []
+    for email in FLOW_EMAILS[campaign.flow]:
+        cases = [(locale, currency) for locale in SUPPORTED for currency in (None, *currencies)]
+        for locale, currency in cases:
+            try:
+                PREVIEWS[email](locale, campaign, currency)
+            except Exception as error:  # a template error of any kind is what we report
+                found.append(f"{email} in {locale}{f' ({currency})' if currency else ''}: {_explain(error)}")
+                break  # one problem per email is enough to act on
+    return found
+
+
+def _explain(error: Exception) -> str:
+    from jinja2 import TemplateNotFound, UndefinedError
+
+    if isinstance(error, TemplateNotFound):
+        name = str(error.name)
+        return f"template {name!r} does not exist (templates/{name.split('/')[0]}/ is missing)"
+    if isinstance(error, UndefinedError):
+        return f"the template fails (does it belong to another flow?): {error.message}"
+    return f"{type(error).__name__}: {error}"

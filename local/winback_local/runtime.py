@@ -248,7 +248,7 @@ class LocalRuntime:
         """The rule's EventPattern with its !Ref resolved (the source: the EventSource parameter)."""
         rule = self.stack.resources["OrderEventsRule"]
         pattern = rule["Properties"]["EventPattern"]
-        return {k: [self._resolve(v) for v in values] for k, values in pattern.items()}
+        return {k: [v if isinstance(v, dict) else self._resolve(v) for v in values] for k, values in pattern.items()}
 
     def envelope(
         self, detail_type: str, detail: Any, event_id: str | None = None, source: str | None = None

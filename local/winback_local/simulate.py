@@ -222,7 +222,7 @@ class Simulation:
                         file=self.progress,
                         flush=True,
                     )
-            failed = len(runtime.failures)
+            failed = runtime.failures
             paid = [(e.at, e.detail.get("contact_id")) for e in self.scenario.events if e.detail_type == "Order Paid"]
             return write(out, runtime.timeline, runtime.outbox, len(self.scenario.events), failed, paid)
 
@@ -237,7 +237,7 @@ def write(
     timeline: list[dict[str, Any]],
     outbox: list[bytes],
     events_in: int,
-    failed: int,
+    failed: list[str],
     paid: list[tuple[datetime, Any]] | None = None,
 ) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
@@ -259,7 +259,7 @@ def write(
     return report
 
 
-def funnel(entries: list[dict[str, Any]], events_in: int, failed: int) -> dict[str, Any]:
+def funnel(entries: list[dict[str, Any]], events_in: int, failed: list[str]) -> dict[str, Any]:
     """The report: what came in, what the flows did, what it brought back. Flows
     still waiting at `until` are those started and neither ended nor failed."""
     kinds = Counter(e["type"] for e in entries)
@@ -274,8 +274,9 @@ def funnel(entries: list[dict[str, Any]], events_in: int, failed: int) -> dict[s
         "orders": len({e["order_id"] for e in entries if e["type"] == "order.seen"}),
         "flows_started": kinds["flow.started"],
         "flows_ended": dict(Counter(e["outcome"] for e in entries if e["type"] == "flow.ended")),
-        "flows_failed": failed,
-        "flows_still_waiting": kinds["flow.started"] - kinds["flow.ended"] - failed,
+        "flows_failed": len(failed),
+        "failures": failed,
+        "flows_still_waiting": kinds["flow.started"] - kinds["flow.ended"] - len(failed),
         "emails_sent": kinds["email.sent"],
         "emails_skipped": dict(Counter(e["reason"] for e in entries if e["type"] == "email.skipped")),
         "coupons_checked": kinds["coupon.checked"],
@@ -328,15 +329,23 @@ def variants(entries: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 
 
 def main(scenario_path: str, out: str, progress: bool | None = None) -> int:
+    """Exit 0: the scenario ran and every flow step succeeded; 1: it ran but a flow
+    failed (the summary names it); 2: the scenario or its campaigns cannot run."""
+    from winback_local.preview import problems
+
     try:
         scenario, campaigns = load(Path(scenario_path))
     except ScenarioError as error:
         print(f"winback simulate: {error}", file=sys.stderr)
         return 2
+    found = [f"campaign {c.id}: {problem}" for c in campaigns if c.enabled for problem in problems(c)]
+    if found:
+        print("\n".join(f"winback simulate: {problem}" for problem in found), file=sys.stderr)
+        return 2
     show = progress if progress is not None else (sys.stderr.isatty() or len(scenario.events) >= 1000)
     report = Simulation(scenario, campaigns, sys.stderr if show else None).run(Path(out))
     print(summary(report, Path(out)))
-    return 0
+    return 1 if report["flows_failed"] else 0
 
 
 def _winback_line(found: dict[str, Any] | None) -> list[str]:
@@ -350,6 +359,14 @@ def _winback_line(found: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _failed_lines(failures: list[str], shown: int = 3) -> list[str]:
+    """Failed flows first, so nobody mistakes a broken run for a quiet one."""
+    if not failures:
+        return []
+    more = [f"                    … and {len(failures) - shown} more in report.json"] if len(failures) > shown else []
+    return [f"flows failed        {len(failures)}", *(f"  {failure}"[:200] for failure in failures[:shown]), *more]
+
+
 def summary(report: dict[str, Any], out: Path) -> str:
     revenue = ", ".join(f"{amount} {currency}" for currency, amount in report["revenue_recovered"].items()) or "0"
     skipped = ", ".join(f"{n} {reason}" for reason, n in report["emails_skipped"].items()) or "none"
@@ -358,6 +375,7 @@ def summary(report: dict[str, Any], out: Path) -> str:
             f"events in           {report['events_in']} ({report['events_rejected']} rejected)",
             f"orders              {report['orders']}",
             f"flows started       {report['flows_started']} ({report['flows_still_waiting']} still waiting)",
+            *_failed_lines(report["failures"]),
             f"emails sent         {report['emails_sent']} (skipped: {skipped})",
             f"orders recovered    {report['orders_recovered']}",
             f"carts               {report['carts_abandoned']} abandoned, {report['carts_recovered']} won back",

@@ -85,7 +85,9 @@ class OrderRecord(Model):
     currency = UnicodeAttribute(null=True)
     total = UnicodeAttribute(null=True)  # decimal string, as received
     pay_url = UnicodeAttribute(null=True)
-    items = JSONAttribute(null=True)
+    items = JSONAttribute(null=True)  # the first SHOWN_ITEMS lines
+    item_count = NumberAttribute(null=True)  # all the lines
+    cart_id = UnicodeAttribute(null=True)  # the cart it was made from, if the shop said
     created_at = UTCDateTimeAttribute(null=True)
     paid_at = UTCDateTimeAttribute(null=True)
     paid_total = UnicodeAttribute(null=True)
@@ -184,18 +186,20 @@ class Redemption(Model):
 
 class CartRecord(Model):
     """A checkout the shopper started. The latest "Checkout Started" (by event time)
-    holds the items; an order for it closes it. Status: open -> ordered | bought."""
+    holds the items; an order for it closes it, and so does emptying it. Status:
+    open -> ordered | emptied | bought."""
 
     class Meta:
         table_name = _table("CartRecord")
 
     cart_id = UnicodeAttribute(hash_key=True)
-    status = UnicodeAttribute()  # open | ordered | bought
+    status = UnicodeAttribute()  # open | ordered | emptied | bought
     contact_id = UnicodeAttribute(null=True)
     currency = UnicodeAttribute(null=True)
     subtotal = UnicodeAttribute(null=True)
     restore_url = UnicodeAttribute(null=True)
-    items = JSONAttribute(null=True)
+    items = JSONAttribute(null=True)  # the first SHOWN_ITEMS lines
+    item_count = NumberAttribute(null=True)  # all the lines
     started_at = UTCDateTimeAttribute(null=True)  # the first "Checkout Started"
     updated_at = UTCDateTimeAttribute(null=True)  # the event time of the items held
     closed_at = UTCDateTimeAttribute(null=True)

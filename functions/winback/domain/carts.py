@@ -19,7 +19,7 @@ from winback.aws.store import CartRecord, ContactRecord, CustomerRecord, conditi
 from winback.domain import coupons, sending
 from winback.model import clock
 from winback.model.campaigns import CartCampaign, Coupon, Variant
-from winback.model.events import CheckoutStarted
+from winback.model.events import SHOWN_ITEMS, CheckoutStarted
 
 if TYPE_CHECKING:
     from winback.emails.render import Rendered
@@ -36,13 +36,18 @@ def _campaign_for_carts() -> CartCampaign | None:
 
 def capture(detail: CheckoutStarted, at: datetime) -> None:
     """Store the cart; the first checkout of a cart starts its series. A later one
-    replaces the items (the shopper changed the cart), unless the cart was ordered."""
+    replaces the items (the shopper changed the cart), unless the cart was ordered.
+    A checkout with no items means the shopper emptied the cart: its series ends."""
+    if not detail.items:
+        _emptied(detail.cart_id, detail.contact.id, at)
+        return
     details: dict[str, Any] = {
         "contact_id": detail.contact.id,
         "currency": detail.currency,
         "subtotal": str(detail.subtotal),
         "restore_url": detail.restore_url,
-        "items": [item.model_dump(mode="json") for item in detail.items],
+        "items": [item.model_dump(mode="json") for item in detail.items[:SHOWN_ITEMS]],
+        "item_count": len(detail.items),
         "updated_at": at,
         "expires_at": kept_until(at),
     }
@@ -79,6 +84,30 @@ def capture(detail: CheckoutStarted, at: datetime) -> None:
         journal.record("flow.started", flow=FLOW, campaign=campaign.id, execution=execution, cart_id=detail.cart_id)
 
 
+def _emptied(cart_id: str, contact_id: str, at: datetime) -> None:
+    """The shopper emptied the cart: nothing left to remind them of, so the series ends
+    before its next email (and never starts for a cart first seen empty)."""
+    try:
+        CartRecord(cart_id).update(
+            actions=[
+                CartRecord.status.set("emptied"),
+                CartRecord.contact_id.set(CartRecord.contact_id | contact_id),
+                CartRecord.items.set([]),
+                CartRecord.item_count.set(0),
+                CartRecord.updated_at.set(at),
+                CartRecord.closed_at.set(at),
+                CartRecord.expires_at.set(kept_until(at)),
+            ],
+            condition=CartRecord.status.does_not_exist()
+            | ((CartRecord.status == "open") & (CartRecord.updated_at <= at)),
+        )
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        return  # ordered already, or an older checkout arriving late
+    journal.record("cart.emptied", cart_id=cart_id, contact_id=contact_id)
+
+
 def close(cart_id: str, order_id: str, at: datetime) -> None:
     """An order was placed for this cart: the series ends before its next email
     (the unpaid-order flow takes over while the order is unpaid)."""
@@ -96,9 +125,44 @@ def close(cart_id: str, order_id: str, at: datetime) -> None:
             raise
 
 
+def resume(cart_id: str, order_id: str, at: datetime) -> None:
+    """The order made from this cart was cancelled unpaid (a declined or expired
+    payment): the cart is abandoned again, so its series resumes, each email not yet
+    sent at its usual offset counted from the cancellation. Once per order."""
+    try:
+        CartRecord(cart_id).update(
+            actions=[
+                CartRecord.status.set("open"),
+                CartRecord.started_at.set(at),
+                CartRecord.order_id.remove(),
+                CartRecord.closed_at.remove(),
+            ],
+            condition=(CartRecord.status == "ordered") & (CartRecord.order_id == order_id),
+        )
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        return  # not this order's cart any more, or bought meanwhile
+    campaign = _campaign_for_carts()
+    if campaign is None:
+        return
+    due = [clock.iso(at + timedelta(hours=step.after_hours)) for step in campaign.steps]
+    execution = flows.start(
+        CART_FLOW_ENV,
+        "cart",
+        f"{cart_id}#after#{order_id}",
+        {"cart_id": cart_id, "campaign_id": campaign.id, "due": due, "offer_seconds": campaign.window_seconds},
+    )
+    if execution:
+        journal.record(
+            "flow.started", flow=FLOW, campaign=campaign.id, execution=execution, cart_id=cart_id, resumed=True
+        )
+
+
 def _ended_by_purchase(cart: CartRecord) -> str | None:
-    """ "ordered" or "bought" if the shopper ordered this cart or bought anything
-    since it started (Order Paid does not name its cart); None while abandoned."""
+    """ "ordered", "emptied" or "bought" if the shopper ordered or emptied this cart or
+    bought anything since it started (Order Paid does not name its cart); None while
+    abandoned."""
     if cart.status != "open":
         return cart.status
     customer = find(CustomerRecord, cart.contact_id)
@@ -133,6 +197,8 @@ def remind(cart_id: str, campaign_id: str, execution: str, step: int) -> dict[st
         return _end(execution, cart_id, f"skipped_{reason}")
     assert person is not None and cart.contact_id is not None
     send_id = f"{FLOW}#{cart_id}#{step}"
+    if sending.was_sent(send_id):
+        return {"go_on": True, "offer": False}  # sent before the cart was ordered: a resumed series
     held = sending.hold(person, campaign, send_id, HELD_AT_MOST)
     if held and "skip" in held:
         return {"go_on": True, "offer": False}  # this email is skipped, the series goes on
@@ -177,6 +243,7 @@ def cart_email(
     context = {
         "step": step,
         "items": cart.items or [],
+        "item_count": cart.item_count or len(cart.items or []),
         "currency": cart.currency,
         "subtotal": Decimal(cart.subtotal or "0"),
         "restore_url": sending.with_coupon(cart.restore_url or "", campaign, coupon.code if coupon else None),

@@ -19,6 +19,7 @@ from winback.aws.store import ContactRecord, OrderRecord, condition_failed, kept
 from winback.domain import carts, coupons, history, purchases
 from winback.model.campaigns import UnpaidOrderCampaign, choose_campaign
 from winback.model.events import (
+    SHOWN_ITEMS,
     CheckoutStarted,
     Contact,
     ContactUpdated,
@@ -68,7 +69,9 @@ def _record_created(detail: OrderCreated, at: datetime) -> tuple[OrderRecord, bo
         "currency": detail.currency,
         "total": str(detail.total),
         "pay_url": detail.pay_url,
-        "items": [item.model_dump(mode="json") for item in detail.items],
+        "items": [item.model_dump(mode="json") for item in detail.items[:SHOWN_ITEMS]],
+        "item_count": len(detail.items),
+        "cart_id": detail.cart_id,
         "created_at": at,
         "expires_at": kept_until(at),
     }
@@ -104,6 +107,10 @@ def order_created(event: OrderEvent, detail: OrderCreated) -> None:
         journal.record("order.seen", order_id=detail.order_id, offer_id=detail.offer_id)
     if order.status != "unpaid":
         return  # paid or cancelled before we heard it was created: nothing to recover
+    if detail.total == 0:  # a free sample, a 100 % discount: nothing to pay, so nothing is "unpaid"
+        if first:
+            journal.record("flow.skipped", flow="unpaid_order", order_id=detail.order_id, reason="nothing_to_pay")
+        return
     campaign = choose_campaign(campaign_store.all_campaigns(), detail.offer_id)
     if not isinstance(campaign, UnpaidOrderCampaign):
         return
@@ -199,9 +206,14 @@ def _end_coupon_now(order: OrderRecord) -> None:
         coupons.leave_list(campaign, order.contact_id, order.order_id)
 
 
+# Cancellations after which the shopper should hear nothing more about that cart.
+FINAL_CANCEL_REASONS = frozenset({"customer", "fraud", "inventory"})
+
+
 def order_cancelled(event: OrderEvent, detail: OrderCancelled) -> None:
+    order = OrderRecord(detail.order_id)
     try:
-        OrderRecord(detail.order_id).update(
+        order.update(
             actions=[
                 OrderRecord.status.set("cancelled"),
                 OrderRecord.cancelled_at.set(event.time),
@@ -216,6 +228,8 @@ def order_cancelled(event: OrderEvent, detail: OrderCancelled) -> None:
         _refund_if_paid(event, detail)
         return
     _end_waiting_flow(detail.order_id, "cancelled")
+    if order.cart_id and (detail.reason or "").lower() not in FINAL_CANCEL_REASONS:
+        carts.resume(order.cart_id, detail.order_id, event.time)
 
 
 def _refund_if_paid(event: OrderEvent, detail: OrderCancelled) -> None:
@@ -257,5 +271,7 @@ def ingest(body: str) -> str:
     except InvalidEvent as invalid:
         event_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
         return rejects.reject(body, invalid.reason, event_id)
+    for warning in event.warnings:
+        journal.record("event.warning", event_id=event.id, reason=warning)
     apply(event)
     return "applied"

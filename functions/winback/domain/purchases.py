@@ -121,6 +121,7 @@ def confirmation_email(
     context = {
         "order_id": order.order_id,
         "items": order.items or [],
+        "item_count": order.item_count or len(order.items or []),
         "currency": order.currency,
         "total": Decimal(order.paid_total or order.total or "0"),
         "order_url": campaign.order_url.replace("{order_id}", order.order_id),

@@ -133,24 +133,34 @@ def render_for(
 
     by_email = mailer.unsubscribe_by_email(campaign.branding.reply_to or campaign.sender)
     unsubscribe = (suppression.unsubscribe_url(person.email, person.locale) if person.email else None) or by_email
-    content = render(
-        template,
-        {"first_name": person.first_name or "", **context},
-        locale=person.locale,
-        timezone=person.timezone or "UTC",
-        branding=campaign.branding,
-        unsubscribe_url=unsubscribe,
-    )
-    html, text = content.html, content.text
-    if campaign.tracking.enabled:
-        tags = {
-            "utm_source": campaign.tracking.source,
-            "utm_medium": campaign.tracking.medium,
-            "utm_campaign": campaign.tracking.campaign or campaign.id,
-            "utm_content": template if step is None else f"{template}-{step}",
-        }
-        html, text = tag_email(html, text, tags, keep=unsubscribe)
-    return Rendered(subject or content.subject, html, text)
+    while True:
+        content = render(
+            template,
+            {"first_name": person.first_name or "", **context},
+            locale=person.locale,
+            timezone=person.timezone or "UTC",
+            branding=campaign.branding,
+            unsubscribe_url=unsubscribe,
+        )
+        html, text = content.html, content.text
+        if campaign.tracking.enabled:
+            tags = {
+                "utm_source": campaign.tracking.source,
+                "utm_medium": campaign.tracking.medium,
+                "utm_campaign": campaign.tracking.campaign or campaign.id,
+                "utm_content": template if step is None else f"{template}-{step}",
+            }
+            html, text = tag_email(html, text, tags, keep=unsubscribe)
+        items = context.get("items") or []
+        if len(html.encode()) <= MAX_HTML_BYTES or not items:
+            return Rendered(subject or content.subject, html, text)
+        # Gmail clips a message past 102 KB (the rest hides behind "View entire message",
+        # unsubscribe link included): show fewer items, the rest as "and N more".
+        context = {**context, "items": items[: len(items) // 2]}
+
+
+# Under Gmail's clipping point (102 KB of HTML), with room for what SES adds.
+MAX_HTML_BYTES = 100_000
 
 
 SEND_HEADER = "X-Winback-Send"  # the ledger's send id: which flow step sent this message
@@ -216,6 +226,12 @@ def _release(claim: SendRecord, attempts: int = 5) -> None:
         except DeleteError:
             if attempt == attempts - 1:
                 raise
+
+
+def was_sent(send_id: str) -> bool:
+    """Whether the email of this send id has gone out (its ledger entry says sent)."""
+    record = find(SendRecord, send_id)
+    return record is not None and record.status == "sent"
 
 
 def send_once(

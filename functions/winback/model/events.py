@@ -8,12 +8,13 @@ the same contract as JSON Schema, generated from these models (docs/events.schem
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
@@ -23,6 +24,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
 )
 from pydantic.json_schema import models_json_schema
@@ -31,6 +33,10 @@ from winback.model import clock
 from winback.model.money import is_currency
 
 MAX_AMOUNT = Decimal("1000000000")
+# A cart or order may hold up to MAX_ITEMS lines (EventBridge's 256 KB per event comes
+# first for long ones); winback keeps and shows the first SHOWN_ITEMS, then "and N more".
+MAX_ITEMS = 1000
+SHOWN_ITEMS = 10
 # An event stamped further ahead than this is a clock bug at the shop, not an order.
 MAX_CLOCK_SKEW = timedelta(hours=1)
 
@@ -88,11 +94,22 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def _timezone(value: str) -> str:
-    if value not in _zones():
-        raise ValueError(f"{value[:40]!r} is not an IANA time zone")
-    ZoneInfo(value)
-    return value
+def shop_timezone() -> str:
+    """The stack's ShopTimeZone (UTC unless set, or if set to something unknown)."""
+    zone = os.environ.get("SHOP_TIMEZONE") or "UTC"
+    return zone if zone in _zones() else "UTC"
+
+
+def _timezone(value: Any, info: ValidationInfo) -> str:
+    """An optional field: a misspelt zone falls back to the shop's (then UTC) with a
+    warning on the event, instead of losing the order."""
+    if isinstance(value, str) and value in _zones():
+        return value
+    fallback = shop_timezone()
+    warnings = (info.context or {}).get("warnings")
+    if warnings is not None:
+        warnings.append(f"contact.timezone: {str(value)[:40]!r} is not an IANA time zone; using {fallback}")
+    return fallback
 
 
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
@@ -122,7 +139,11 @@ def _url(value: str) -> str:
 
 Email = Annotated[str, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email", "maxLength": 254})]
 TimeZone = Annotated[
-    str, AfterValidator(_timezone), WithJsonSchema({"type": "string", "description": "an IANA time zone"})
+    str,
+    BeforeValidator(_timezone),
+    WithJsonSchema(
+        {"type": "string", "description": "an IANA time zone; missing or unknown: the shop's (ShopTimeZone)"}
+    ),
 ]
 Locale = Annotated[
     str,
@@ -150,7 +171,7 @@ class Contact(_Model):
     email: Email
     first_name: Name | None = None
     locale: Locale = "en"
-    timezone: TimeZone = "UTC"
+    timezone: TimeZone = Field(default_factory=shop_timezone)
     marketing_consent: bool = False
 
 
@@ -167,7 +188,8 @@ class Item(_Model):
 class CheckoutStarted(_Model):
     cart_id: Id
     contact: Contact
-    items: Annotated[list[Item], Field(min_length=1, max_length=200)]
+    # Empty when the shopper emptied the cart: that ends the cart's series.
+    items: Annotated[list[Item], Field(max_length=MAX_ITEMS)]
     currency: Currency
     subtotal: Money
     restore_url: Url
@@ -177,7 +199,7 @@ class OrderCreated(_Model):
     order_id: Id
     contact: Contact
     offer_id: Id
-    items: Annotated[list[Item], Field(max_length=200)]
+    items: Annotated[list[Item], Field(max_length=MAX_ITEMS)]
     currency: Currency
     total: Money
     pay_url: Url
@@ -195,6 +217,10 @@ class OrderPaid(_Model):
 class OrderCancelled(_Model):
     order_id: Id
     contact_id: Id
+    # Why, if the shop says: "customer" (the shopper cancelled), "fraud" or "inventory"
+    # end everything; otherwise (a declined or expired payment) an order made from a
+    # cart gives the cart back its reminders.
+    reason: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
 class ContactUpdated(_Model):
@@ -247,6 +273,8 @@ class OrderEvent(BaseModel):
     source: str
     detail_type: str
     detail: Detail
+    # What was wrong but optional, fixed on the way in (a misspelt time zone): recorded, not rejected.
+    warnings: tuple[str, ...] = ()
 
 
 def json_schema() -> dict[str, Any]:
@@ -305,8 +333,9 @@ def parse_event(raw: Any) -> OrderEvent:
     if moment - clock.now() > MAX_CLOCK_SKEW:
         raise InvalidEvent("time: is in the future")
     model = DETAIL_MODELS[envelope.detail_type]
+    warnings: list[str] = []
     try:
-        detail = model.model_validate(envelope.detail)
+        detail = model.model_validate(envelope.detail, context={"warnings": warnings})
     except ValidationError as error:
         raise InvalidEvent(_reason(error, "detail.")) from None
     return OrderEvent(
@@ -315,4 +344,5 @@ def parse_event(raw: Any) -> OrderEvent:
         source=envelope.source,
         detail_type=envelope.detail_type,
         detail=detail,  # type: ignore[arg-type]
+        warnings=tuple(f"detail.{warning}" for warning in warnings),
     )
