@@ -109,3 +109,42 @@ def test_validate_refuses_a_sender_outside_the_stacks_verified_identity(capsys: 
     assert (
         "sender courses@example.com is not at the stack's verified SES identity myshop.com" in capsys.readouterr().err
     )
+
+
+def _example_currencies() -> tuple[str, ...]:
+    """Every currency the examples use: in events, in catalogues, in coupons."""
+    import re
+
+    found: set[str] = set()
+    for path in (ROOT / "examples").rglob("*"):
+        if path.suffix in (".json", ".yaml", ".csv"):
+            text = path.read_text(encoding="utf-8")
+            found |= set(re.findall(r'"?currency"?\s*[:=]\s*"?([A-Z]{3})\b', text))
+            found |= {
+                c for block in re.findall(r"amount_off:\s*\{([^}]*)\}", text) for c in re.findall(r"[A-Z]{3}", block)
+            }
+    return tuple(sorted(found))
+
+
+def test_every_example_campaign_renders_every_email_in_every_locale_and_currency() -> None:
+    from winback_local.preview import problems
+
+    currencies = _example_currencies()
+    assert {"EUR", "JPY", "USD"} <= set(currencies)
+    for path in (ROOT / "examples" / "campaigns.yaml", ROOT / "examples" / "winback" / "campaigns.yaml"):
+        for campaign in load_campaigns(path):
+            assert problems(campaign, currencies) == [], campaign.id
+    for campaign in default_campaigns():
+        assert problems(campaign, currencies) == [], campaign.id
+
+
+def test_validate_refuses_a_campaign_whose_template_does_not_exist_or_belongs_to_another_flow(tmp_path, capsys) -> None:
+    from winback_local.cli import main
+
+    text = (ROOT / "examples" / "campaigns.yaml").read_text()
+    for wrong, said in (("unpaid_order_cupon", "does not exist"), ("abandoned_cart", "'step' is undefined")):
+        path = tmp_path / "c.yaml"
+        path.write_text(text.replace("template: unpaid_order_coupon", f"template: {wrong}", 1))
+        assert main(["campaigns", "validate", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert "campaign python-course-launch: unpaid_order_coupon in en" in err and said in err

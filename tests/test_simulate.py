@@ -75,3 +75,48 @@ def test_without_campaigns_the_documented_defaults_apply(tmp_path: Path) -> None
     assert main(["simulate", str(path), "--out", str(tmp_path / "out")]) == 0
     timeline = (tmp_path / "out" / "timeline.jsonl").read_text()
     assert '"campaign": "unpaid-order-default"' in timeline
+
+
+def _one_unpaid_order(tmp_path: Path, template: str) -> Path:
+    """A scenario of one order nobody pays, with a campaign naming `template`."""
+    detail = {
+        "order_id": "o-1",
+        "offer_id": "course",
+        "contact": {"id": "c-1", "email": "c-1@example.com", "marketing_consent": True},
+        "items": [{"sku": "s", "name": "Course", "unit_price": "50.00", "quantity": 1}],
+        "currency": "EUR",
+        "total": "50.00",
+        "pay_url": "https://shop.example.com/pay/o-1",
+    }
+    campaign = {"id": "x", "list": "l", "template": template, "coupon": {"code": "ABCD", "percent_off": 5}}
+    scenario = {
+        "start": "2026-03-02T09:00:00Z",
+        "until": "2026-03-02T10:00:00Z",
+        "campaigns": [campaign],
+        "events": [{"at": "2026-03-02T09:00:00Z", "detail-type": "Order Created", "detail": detail}],
+    }
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(scenario))
+    return path
+
+
+def test_a_campaign_naming_a_template_that_does_not_exist_is_refused_before_running(tmp_path: Path, capsys) -> None:
+    path = _one_unpaid_order(tmp_path, "unpaid_order_cupon")
+    assert main(["simulate", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "campaign x: unpaid_order_coupon in en: template 'unpaid_order_cupon/subject.txt' does not exist" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_flow_shows_in_the_summary_and_the_exit_code(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Should a step fail anyway (here: a template of another flow, let past the check),
+    the run says so first and exits 1, and nothing else is printed to stderr."""
+    monkeypatch.setattr("winback_local.preview.problems", lambda campaign, currencies=(): [])
+    path = _one_unpaid_order(tmp_path, "abandoned_cart")
+    assert main(["simulate", str(path), "--out", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    assert "flows failed        1" in captured.out
+    assert "'step' is undefined" in captured.out
+    assert captured.err == ""  # no library noise
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["flows_failed"] == 1 and "step" in report["failures"][0]
