@@ -64,3 +64,9 @@ def test_nothing_in_the_repository_points_at_the_brief_outside_it() -> None:
         and re.search(r"\.\./shared|shared/(brief|seeds)", (ROOT / name).read_text(errors="ignore"))
     ]
     assert pointing == []
+
+
+def test_the_readmes_examples_of_money_and_dates_are_what_the_code_renders() -> None:
+    from winback_local.readme import README, block, current
+
+    assert current(README.read_text(encoding="utf-8")) == block(), "run: .venv/bin/python -m winback_local.readme"

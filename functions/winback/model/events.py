@@ -105,6 +105,8 @@ def _timezone(value: Any, info: ValidationInfo) -> str:
     warning on the event, instead of losing the order."""
     if isinstance(value, str) and value in _zones():
         return value
+    if value is not None and (not isinstance(value, str) or len(value) > 64):
+        raise ValueError("is not an IANA time zone (a name such as Europe/Paris)")  # not a misspelling
     fallback = shop_timezone()
     warnings = (info.context or {}).get("warnings")
     if warnings is not None:
