@@ -226,7 +226,7 @@ def test_each_built_function_imports_its_handler_beside_the_runtime_alone(
         "from winback.emails.render import render\n"
         "email = render('second_purchase', {'first_name': 'Оксана', 'coupon': None, 'shop_url': 'https://s.example',"
         " 'hero_image': None}, locale='uk')\n"
-        "assert 'Оксана' in email.text, email.text\n"
+        "assert email.text.startswith('Вітаємо!'), email.text\n"
         "assert 'style=' in email.html\n"
         f"layer = {str(importable.layers[0])!r}\n"
         "for name in ('pydantic', 'jinja2', 'babel', 'pynamodb', 'aws_lambda_powertools'):\n"
