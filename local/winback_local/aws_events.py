@@ -40,20 +40,27 @@ def api_gateway(method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def function_url(method: str, url: str, body: str = "") -> dict[str, Any]:
-    """A Lambda function URL request (payload format 2.0), from the full URL."""
+def function_url(
+    method: str, url: str, body: str | bytes = "", headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A Lambda function URL request (payload format 2.0), from the full URL. Bytes go
+    base64-encoded, as Lambda passes a body it does not take for text."""
+    import base64
     from urllib.parse import parse_qsl, urlsplit
 
     parts = urlsplit(url)
+    encoded = isinstance(body, bytes)
     return {
         "version": "2.0",
         "rawPath": parts.path or "/",
         "rawQueryString": parts.query,
         "queryStringParameters": dict(parse_qsl(parts.query)) or None,
-        "headers": {"content-type": "application/x-www-form-urlencoded"},
+        "headers": {
+            k.lower(): v for k, v in (headers or {"content-type": "application/x-www-form-urlencoded"}).items()
+        },
         "requestContext": {"http": {"method": method, "path": parts.path or "/"}, "requestId": str(uuid.uuid4())},
-        "body": body,
-        "isBase64Encoded": False,
+        "body": base64.b64encode(body).decode() if isinstance(body, bytes) else body,
+        "isBase64Encoded": encoded,
     }
 
 

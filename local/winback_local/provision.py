@@ -18,6 +18,14 @@ from winback_local.template import Stack, Tag
 
 ACCOUNT = "123456789012"
 UNSUBSCRIBE_URL = "https://unsubscribe.winback.test/"  # the function URL AWS would give
+WEBHOOKS_URL = "https://webhooks.winback.test/"
+# The webhook secrets of the local runtime: examples/webhooks/ is signed with them. A
+# scenario replaying a real shop's deliveries gives that shop's (docs/connectors.md).
+LOCAL_CONNECTOR_SECRETS = {
+    "shopify": ["winback-local-shopify-secret"],
+    "woocommerce": ["winback-local-woocommerce-secret"],
+    "stripe": ["whsec_winback_local"],
+}
 
 
 def tables(stack: Stack, physical: dict[str, str]) -> None:
@@ -62,6 +70,9 @@ def sending(secrets: Any, ses: Any, physical: dict[str, str]) -> None:
     ses.create_configuration_set(ConfigurationSetName="winback-sending")
     physical["SendingConfigurationSet"] = "winback-sending"
     physical["UnsubscribeFunctionUrl.FunctionUrl"] = UNSUBSCRIBE_URL
+    connectors = secrets.create_secret(Name="winback-connectors", SecretString=json.dumps(LOCAL_CONNECTOR_SECRETS))
+    physical["ConnectorSecret"] = connectors["ARN"]
+    physical["WebhooksFunctionUrl.FunctionUrl"] = WEBHOOKS_URL
 
 
 def senders(ses: Any, campaigns: list[Campaign], sender_domains: tuple[str, ...]) -> None:

@@ -95,6 +95,10 @@ class LocalRuntime:
         self.ingestion_failures = 0  # queue messages it failed: received again
         self.daily_jobs = daily_jobs  # the scheduled state machines (the RFM job) run each virtual day
 
+    def client(self, service: str) -> Any:
+        """A boto3 client of the emulated account (moto), for what a merchant would set up by hand."""
+        return self._client(service)
+
     def _client(self, service: str) -> Any:
         """One client per service for the run (creating one costs milliseconds)."""
         if service not in self._clients:
@@ -328,6 +332,15 @@ class LocalRuntime:
                         for n, m in enumerate(again)
                     ],
                 )
+
+    def webhook(self, platform: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
+        """POST a shop's webhook delivery to the endpoint as its function URL would, then
+        let the order events function map what it queued. Returns (status, text)."""
+        function = self.stack.function_for_handler("winback.handlers.webhooks.handler").logical_id
+        event = aws_events.function_url("POST", f"{provision.WEBHOOKS_URL}{platform}", body, headers)
+        response = self.invoke(function, event)
+        self.drain()
+        return int(response["statusCode"]), str(response["body"])
 
     def call_api(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Call the coupon API as API Gateway would (REST proxy event)."""

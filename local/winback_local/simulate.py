@@ -21,6 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from winback.domain import catalogue as products
 from winback.model import clock
 from winback.model.campaigns import Campaign, default_campaigns, load_campaigns, parse_campaigns
+from winback_local.replay import Webhook, replay_webhook, use_secrets
 from winback_local.runtime import LocalRuntime
 
 
@@ -55,6 +56,10 @@ class Scenario(BaseModel):
     # to the scenario file, or inline; left out, no recommendations.
     catalogue: str | dict[str, Any] | None = None
     events: list[ScenarioEvent] = []
+    webhooks: list[Webhook] = []
+    # The platforms' webhook secrets to verify `webhooks` with (a real shop's, to replay
+    # its deliveries); left out, the local ones that sign examples/webhooks/.
+    connector_secrets: dict[str, list[str]] | None = None
     checks: list[Check] = []
     # Past orders, imported before the run as `winback history import` does: a CSV path
     # relative to the scenario file (docs/history.md).
@@ -68,6 +73,7 @@ class Scenario(BaseModel):
             raise ValueError("until: must be after start")
         moments = [("events", i, e.at) for i, e in enumerate(self.events)]
         moments += [("checks", i, c.at) for i, c in enumerate(self.checks)]
+        moments += [("webhooks", i, w.at) for i, w in enumerate(self.webhooks)]
         for kind, index, moment in moments:
             if not self.start <= moment <= self.until:
                 raise ValueError(f"{kind}[{index}].at: {clock.iso(moment)} is outside start..until")
@@ -97,6 +103,9 @@ def load(path: Path) -> tuple[Scenario, list[Campaign]]:
             campaigns = parse_campaigns(scenario.campaigns, f"{path}: campaigns")
         if scenario.history is not None:
             scenario.history = str(path.parent / scenario.history)
+        for hook in scenario.webhooks:
+            if hook.file is not None:
+                hook.file = str(path.parent / hook.file)
         scenario.coupon_pools = {
             pool: str(path.parent / source) if isinstance(source, str) else source
             for pool, source in scenario.coupon_pools.items()
@@ -116,6 +125,7 @@ class Simulation:
         self.campaigns = campaigns
         self.progress = progress
         self.delivered = 0
+        self.secrets = scenario.connector_secrets
 
     def _emailed_code(self, runtime: LocalRuntime, contact_id: str) -> str | None:
         sent = [
@@ -181,6 +191,13 @@ class Simulation:
                 self.delivered += len(group)
 
             runtime.clock.call_at(moment, deliver)
+        for hook in self.scenario.webhooks:
+
+            def post(hook: Webhook = hook) -> None:
+                replay_webhook(runtime, hook, self.secrets)
+                self.delivered += 1
+
+            runtime.clock.call_at(hook.at, post)
         for check in self.scenario.checks:
 
             def ask(check: Check = check) -> None:
@@ -209,6 +226,8 @@ class Simulation:
             if isinstance(self.scenario.catalogue, dict):
                 products.apply(products.parse_catalogue(self.scenario.catalogue))
             self._prepare(out)
+            if self.secrets is not None:
+                use_secrets(runtime, self.secrets)
             self._schedule(runtime)
             steps = 20 if self.progress else 1
             span = self.scenario.until - self.scenario.start

@@ -22,13 +22,14 @@ def _events() -> Any:
     return boto3.client("events")
 
 
-def put(detail_type: str, details: list[dict[str, Any]]) -> None:
+def put(detail_type: str, details: list[dict[str, Any]], source: str = SOURCE) -> None:
     """Put the events; an entry EventBridge refuses (throttled, internal) is a
-    TransientError, so the caller's step is retried and nothing is lost."""
+    TransientError, so the caller's step is retried and nothing is lost. `source` is
+    "winback", or the shop's own for an event a connector speaks for the shop."""
     bus = os.environ["EVENT_BUS_NAME"]
     for start in range(0, len(details), BATCH):
         entries = [
-            {"Source": SOURCE, "DetailType": detail_type, "Detail": json.dumps(d, sort_keys=True), "EventBusName": bus}
+            {"Source": source, "DetailType": detail_type, "Detail": json.dumps(d, sort_keys=True), "EventBusName": bus}
             for d in details[start : start + BATCH]
         ]
         answer = _events().put_events(Entries=entries)

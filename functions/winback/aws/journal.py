@@ -34,6 +34,9 @@ _METRICS: dict[str, str] = {
     "coupon.pool_low": "CouponPoolLow",
     "coupon.pool_empty": "CouponPoolEmpty",
     "rfm.computed": "RfmRuns",
+    "webhook.unauthorized": "WebhooksUnauthorized",  # a bad or missing signature: 401
+    "webhook.received": "WebhooksReceived",
+    "event.warning": "EventWarnings",
 }
 
 Entry = dict[str, Any]

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from winback.aws.store import ProductRecord
+from winback.aws.store import ProductRecord, find
 from winback.model.campaigns import HttpUrl, read_yaml
 from winback.model.events import Currency, Money
 
@@ -126,3 +126,9 @@ def recommendations(bought: list[str]) -> tuple[list[dict[str, Any]], list[dict[
         if record.sku not in seen and len(best) < RECOMMENDED:
             best.append(_shown(record))
     return complementary, best
+
+
+def look_up(sku: str) -> dict[str, Any] | None:
+    """A product of the catalogue by sku (a webhook's line item without an image gets its image and link)."""
+    record = find(ProductRecord, sku)
+    return _shown(record) if record is not None else None

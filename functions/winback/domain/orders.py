@@ -8,6 +8,7 @@ overwrites a newer one.
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -16,12 +17,14 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from winback.aws import campaign_store, flows, journal, rejects
 from winback.aws.store import ContactRecord, OrderRecord, condition_failed, kept_until
-from winback.domain import carts, coupons, history, purchases
+from winback.domain import carts, coupons, history, purchases, webhooks
 from winback.model.campaigns import UnpaidOrderCampaign, choose_campaign
 from winback.model.events import (
     SHOWN_ITEMS,
     CheckoutStarted,
     Contact,
+    ContactConsentChanged,
+    ContactErasureRequested,
     ContactUpdated,
     InvalidEvent,
     OrderCancelled,
@@ -241,6 +244,22 @@ def _refund_if_paid(event: OrderEvent, detail: OrderCancelled) -> None:
         journal.record("order.refunded", order_id=detail.order_id, contact_id=detail.contact_id)
 
 
+def consent_changed(detail: ContactConsentChanged, at: datetime) -> None:
+    """Only the consent: the rest of the contact stays (an older change is ignored)."""
+    try:
+        ContactRecord(detail.contact_id).update(
+            actions=[
+                ContactRecord.marketing_consent.set(detail.marketing_consent),
+                ContactRecord.updated_at.set(at),
+            ],
+            condition=ContactRecord.email.exists()
+            & (ContactRecord.updated_at.does_not_exist() | (ContactRecord.updated_at <= at)),
+        )
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+
+
 def apply(event: OrderEvent) -> None:
     """Apply one valid event to the store and start what it triggers."""
     detail = event.detail
@@ -252,6 +271,14 @@ def apply(event: OrderEvent) -> None:
         order_cancelled(event, detail)
     elif isinstance(detail, ContactUpdated):
         save_contact(detail.contact, event.time)
+    elif isinstance(detail, ContactConsentChanged):
+        consent_changed(detail, event.time)
+    elif isinstance(detail, ContactErasureRequested):
+        # From a connector (Shopify's customers/redact): to the erasure function's rule,
+        # as the shop's own request, so one place erases.
+        from winback.aws import bus
+
+        bus.put("Contact Erasure Requested", [detail.model_dump()], source=os.environ.get("EVENT_SOURCE", "shop"))
     elif isinstance(detail, CheckoutStarted):
         save_contact(detail.contact, event.time)
         carts.capture(detail, event.time)
@@ -266,12 +293,30 @@ def ingest(body: str) -> str:
         raw = json.loads(body)
     except json.JSONDecodeError as error:
         return rejects.reject(body, f"event: not valid JSON ({error.msg})", None)
+    delivery = None
+    if isinstance(raw, dict) and isinstance(raw.get("webhook"), dict):  # a shop webhook, verified and queued
+        delivery = raw["webhook"]
+    elif isinstance(raw, dict) and str(raw.get("source", "")).startswith("aws.partner/shopify.com"):
+        delivery = webhooks.from_shopify_bridge(raw)
+    if delivery is not None:
+        found = webhooks.events_of(delivery, body)
+        if isinstance(found, str):
+            return found
+        for mapped in found:
+            accept(mapped)
+        return "applied"
     try:
         event = parse_event(raw)
     except InvalidEvent as invalid:
         event_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
         return rejects.reject(body, invalid.reason, event_id)
+    accept(event)
+    return "applied"
+
+
+def accept(event: OrderEvent) -> None:
+    """A valid event, from the bus or mapped from a shop's webhook: its warnings
+    recorded, then applied."""
     for warning in event.warnings:
         journal.record("event.warning", event_id=event.id, reason=warning)
     apply(event)
-    return "applied"

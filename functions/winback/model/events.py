@@ -229,6 +229,13 @@ class ContactUpdated(_Model):
     contact: Contact
 
 
+class ContactConsentChanged(_Model):
+    """Only the marketing consent changed (Shopify's customers_email_marketing_consent/update)."""
+
+    contact_id: Id
+    marketing_consent: bool
+
+
 class ContactErasureRequested(_Model):
     """The shop asks winback to forget a person (a GDPR erasure, Shopify's customers/redact)."""
 
@@ -241,11 +248,20 @@ DETAIL_MODELS: dict[str, type[_Model]] = {
     "Order Paid": OrderPaid,
     "Order Cancelled": OrderCancelled,
     "Contact Updated": ContactUpdated,
+    "Contact Consent Changed": ContactConsentChanged,
     "Contact Erasure Requested": ContactErasureRequested,
 }
 DETAIL_TYPES = tuple(DETAIL_MODELS)
 
-Detail = CheckoutStarted | OrderCreated | OrderPaid | OrderCancelled | ContactUpdated | ContactErasureRequested
+Detail = (
+    CheckoutStarted
+    | OrderCreated
+    | OrderPaid
+    | OrderCancelled
+    | ContactUpdated
+    | ContactConsentChanged
+    | ContactErasureRequested
+)
 
 
 class Envelope(BaseModel):
@@ -261,6 +277,7 @@ class Envelope(BaseModel):
         "Order Paid",
         "Order Cancelled",
         "Contact Updated",
+        "Contact Consent Changed",
         "Contact Erasure Requested",
     ] = Field(alias="detail-type")
     detail: dict[str, Any]
