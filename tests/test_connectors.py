@@ -250,3 +250,28 @@ def test_consent_withdrawn_and_erasure_requested_in_shopify_reach_the_contact() 
         assert post(stack, "shopify", fixture("shopify/customers_redact.json"), "customers/redact", "wh-r") == 200
         stack.run_until(at(days=1, minutes=1))
         assert stack.entries("contact.erased")
+
+
+def test_a_day_of_shop_webhooks_replays_locally_signatures_and_duplicates_included(tmp_path, capsys) -> None:
+    from winback_local.cli import main
+
+    assert main(["simulate", str(HOOKS / "scenario.json"), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "webhooks in         6 (1 unauthorized: 401)" in out
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["orders"] == 2 and report["orders_recovered"] == 1  # the Shopify order, paid after its reminder
+    timeline = [json.loads(line) for line in (tmp_path / "timeline.jsonl").read_text().splitlines()]
+    started = [e for e in timeline if e["type"] == "flow.started" and e["flow"] == "abandoned_cart"]
+    assert len(started) == 1  # the checkout delivered twice started one series
+
+
+def test_connect_prints_the_steps_and_keeps_the_previous_secret_during_a_rotation() -> None:
+    from winback_local.connect import instructions, with_secret
+
+    steps = instructions("shopify", "https://abc.lambda-url.eu-west-1.on.aws/", "winback")
+    assert "https://abc.lambda-url.eu-west-1.on.aws/shopify" in steps
+    assert all(topic in steps for topic in shopify.TOPICS)
+    assert "winback connect shopify --stack winback --secret" in steps
+    first = with_secret({"shopify": [], "stripe": ["whsec_1"]}, "shopify", "s1")
+    assert first == {"shopify": ["s1"], "stripe": ["whsec_1"]}
+    assert with_secret(with_secret(first, "shopify", "s2"), "shopify", "s3")["shopify"] == ["s3", "s2"]

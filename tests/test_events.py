@@ -80,7 +80,7 @@ def test_unknown_fields_are_kept_not_rejected() -> None:
             "detail-type",
             "Order Shipped",
             "detail-type: must be one of Checkout Started, Order Created, Order Paid, Order Cancelled, "
-            "Contact Updated, Contact Erasure Requested",
+            "Contact Updated, Contact Consent Changed, Contact Erasure Requested",
         ),
         ("id", "", "id: String should have at least 1 character"),
     ],

@@ -230,6 +230,13 @@ def main(argv: list[str] | None = None) -> int:
     contacts.add_argument("--stack", required=True, help="the deployed stack's name (its outputs name the tables)")
     contacts.add_argument("--region", help="AWS region of the stack")
 
+    connect = commands.add_parser("connect", help="connect a shop's webhooks: the steps, and the secret stored")
+    connect.add_argument("platform", choices=["shopify", "woocommerce", "stripe"])
+    connect.add_argument("--stack", required=True, help="the deployed stack's name (its outputs give the URL)")
+    connect.add_argument("--region", help="AWS region of the stack")
+    connect.add_argument("--secret", help="the platform's webhook signing secret, to store")
+    connect.add_argument("--generate", action="store_true", help="make a secret and store it (WooCommerce)")
+
     commands.add_parser("artifact", help="sam build with the template's defaults; print each function's size")
     events = commands.add_parser("events", help="the order-event contract")
     events.add_argument("action", choices=["schema"], help="schema: print it as JSON Schema (docs/events.schema.json)")
@@ -243,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "import" and not args.file:
             parser.error("coupons import needs FILE")
         return _coupons(args)
+    if args.command == "connect":
+        from winback_local.connect import main as connect_main
+
+        return connect_main(args.platform, args.stack, args.region, args.secret, args.generate)
     if args.command == "events":
         from winback.model.events import json_schema
 

@@ -31,9 +31,9 @@ class Webhook(BaseModel):
     file: str | None = None  # the body from a file, relative to the scenario
     sign: bool = False
 
-    def raw(self, base: Path) -> bytes:
+    def raw(self) -> bytes:
         if self.file is not None:
-            return (base / self.file).read_bytes()
+            return Path(self.file).read_bytes()
         if isinstance(self.body, str):
             return self.body.encode()
         return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False).encode()
@@ -48,7 +48,7 @@ def signed(platform: str, headers: dict[str, str], body: bytes, secret: str, at:
 
 def replay_webhook(runtime: LocalRuntime, hook: Webhook, secrets: dict[str, list[str]] | None) -> int:
     """POST one delivery to the endpoint (the order events function then maps it); the status."""
-    body = hook.raw(Path("/"))
+    body = hook.raw()
     headers = dict(hook.headers)
     if hook.sign:
         secret = ((secrets or provision.LOCAL_CONNECTOR_SECRETS).get(hook.platform) or [""])[0]

@@ -103,9 +103,11 @@ def load(path: Path) -> tuple[Scenario, list[Campaign]]:
             campaigns = parse_campaigns(scenario.campaigns, f"{path}: campaigns")
         if scenario.history is not None:
             scenario.history = str(path.parent / scenario.history)
-        for hook in scenario.webhooks:
+        for index, hook in enumerate(scenario.webhooks):
             if hook.file is not None:
-                hook.file = str(path.parent / hook.file)
+                hook.file = str(path.parent.resolve() / hook.file)
+                if not Path(hook.file).is_file():
+                    raise ValueError(f"{path}: webhooks[{index}].file: no file {hook.file}")
         scenario.coupon_pools = {
             pool: str(path.parent / source) if isinstance(source, str) else source
             for pool, source in scenario.coupon_pools.items()
@@ -290,6 +292,8 @@ def funnel(entries: list[dict[str, Any]], events_in: int, failed: list[str]) -> 
     return {
         "events_in": events_in,
         "events_rejected": kinds["event.rejected"],
+        "webhooks_in": kinds["webhook.received"] + kinds["webhook.unauthorized"],
+        "webhooks_unauthorized": kinds["webhook.unauthorized"],
         "orders": len({e["order_id"] for e in entries if e["type"] == "order.seen"}),
         "flows_started": kinds["flow.started"],
         "flows_ended": dict(Counter(e["outcome"] for e in entries if e["type"] == "flow.ended")),
@@ -378,6 +382,12 @@ def _winback_line(found: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _webhook_line(report: dict[str, Any]) -> list[str]:
+    if not report["webhooks_in"]:
+        return []
+    return [f"webhooks in         {report['webhooks_in']} ({report['webhooks_unauthorized']} unauthorized: 401)"]
+
+
 def _failed_lines(failures: list[str], shown: int = 3) -> list[str]:
     """Failed flows first, so nobody mistakes a broken run for a quiet one."""
     if not failures:
@@ -392,6 +402,7 @@ def summary(report: dict[str, Any], out: Path) -> str:
     return "\n".join(
         [
             f"events in           {report['events_in']} ({report['events_rejected']} rejected)",
+            *_webhook_line(report),
             f"orders              {report['orders']}",
             f"flows started       {report['flows_started']} ({report['flows_still_waiting']} still waiting)",
             *_failed_lines(report["failures"]),

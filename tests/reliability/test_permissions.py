@@ -4,6 +4,7 @@ template.yaml: a missing permission is an AccessDenied on the first real order."
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 from flows import checkout, shop
 from stack_checks import missing_permissions
@@ -12,6 +13,8 @@ from winback_helpers import old_customers_buy, seed_lapsed
 from conftest import Harness, at, order_created, order_paid
 from winback_local import aws_events
 from winback_local.meter import Meter
+from winback_local.provision import LOCAL_CONNECTOR_SECRETS
+from winback_local.replay import signed
 
 
 def _exercise(stack: Harness) -> None:
@@ -51,6 +54,19 @@ def _exercise(stack: Harness) -> None:
     stack.rt.invoke("UnsubscribeFunction", aws_events.function_url("POST", link, "List-Unsubscribe=One-Click"))
     stack.rt.invoke("SesEventsFunction", aws_events.ses_event("Email Bounced", "c-3@example.com"))
     stack.send("Contact Erasure Requested", {"contact_id": "c-5"})  # the shop asks to forget c-5
+    # Shop webhooks: a signed Shopify order (catalogue pictures), a consent change, a
+    # redaction (passed to the erasure rule), a bad signature.
+    hooks = Path(__file__).resolve().parents[2] / "examples" / "webhooks" / "shopify"
+    secret = LOCAL_CONNECTOR_SECRETS["shopify"][0]
+    for topic, name in (
+        ("orders/create", "orders_create.json"),
+        ("customers_email_marketing_consent/update", "customers_email_marketing_consent_update.json"),
+        ("customers/redact", "customers_redact.json"),
+    ):
+        body = (hooks / name).read_bytes()
+        headers = signed("shopify", {"X-Shopify-Topic": topic, "X-Shopify-Webhook-Id": name}, body, secret, 0)
+        assert stack.rt.webhook("shopify", headers, body)[0] == 200
+    assert stack.rt.webhook("shopify", {"X-Shopify-Topic": "orders/create"}, b"{}")[0] == 401
     stack.run_until(at(days=16, minutes=1))
 
 
