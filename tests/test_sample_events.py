@@ -64,3 +64,11 @@ def test_the_cart_and_purchase_samples_work_through_the_real_handlers() -> None:
         second = stack.rt.invoke("SendSecondPurchaseEmailFunction", sample("SendSecondPurchaseEmailFunction"))
         assert second == {"outcome": "completed"}
         assert [e["template"] for e in stack.entries("email.sent")][:2] == ["abandoned_cart", "order_confirmation"]
+
+
+def test_the_webhooks_sample_is_a_signed_shopify_order_the_endpoint_accepts(stack: Harness) -> None:
+    """Signed with the local runtime's Shopify secret; on AWS, the stack's secret decides."""
+    answer = stack.rt.invoke("WebhooksFunction", sample("WebhooksFunction"))
+    assert answer["statusCode"] == 200
+    stack.rt.drain()
+    assert stack.entries("order.seen", order_id="5678901234567890123")

@@ -69,19 +69,25 @@ def capture(detail: CheckoutStarted, at: datetime) -> None:
             if not condition_failed(update_error):
                 raise
             return  # ordered already, or an older checkout arriving late
+    # Started on later checkouts too (a retry after a failed start); the name keeps it to one series per cart.
+    _start_series(detail.cart_id, detail.cart_id, at, record=first)
+
+
+def _start_series(cart_id: str, key: str, at: datetime, record: bool, **fields: Any) -> None:
+    """The cart's series, each email at its offset from `at`, under an execution named
+    after `key` (so one series per key); recorded when `record` and it started."""
     campaign = _campaign_for_carts()
     if campaign is None:
         return
-    # Started on later checkouts too (a retry after a failed start); the name keeps it to one series per cart.
     due = [clock.iso(at + timedelta(hours=step.after_hours)) for step in campaign.steps]
     execution = flows.start(
         CART_FLOW_ENV,
         "cart",
-        detail.cart_id,
-        {"cart_id": detail.cart_id, "campaign_id": campaign.id, "due": due, "offer_seconds": campaign.window_seconds},
+        key,
+        {"cart_id": cart_id, "campaign_id": campaign.id, "due": due, "offer_seconds": campaign.window_seconds},
     )
-    if execution and first:
-        journal.record("flow.started", flow=FLOW, campaign=campaign.id, execution=execution, cart_id=detail.cart_id)
+    if execution and record:
+        journal.record("flow.started", flow=FLOW, campaign=campaign.id, execution=execution, cart_id=cart_id, **fields)
 
 
 def _emptied(cart_id: str, contact_id: str, at: datetime) -> None:
@@ -143,20 +149,7 @@ def resume(cart_id: str, order_id: str, at: datetime) -> None:
         if not condition_failed(error):
             raise
         return  # not this order's cart any more, or bought meanwhile
-    campaign = _campaign_for_carts()
-    if campaign is None:
-        return
-    due = [clock.iso(at + timedelta(hours=step.after_hours)) for step in campaign.steps]
-    execution = flows.start(
-        CART_FLOW_ENV,
-        "cart",
-        f"{cart_id}#after#{order_id}",
-        {"cart_id": cart_id, "campaign_id": campaign.id, "due": due, "offer_seconds": campaign.window_seconds},
-    )
-    if execution:
-        journal.record(
-            "flow.started", flow=FLOW, campaign=campaign.id, execution=execution, cart_id=cart_id, resumed=True
-        )
+    _start_series(cart_id, f"{cart_id}#after#{order_id}", at, record=True, resumed=True)
 
 
 def _ended_by_purchase(cart: CartRecord) -> str | None:
