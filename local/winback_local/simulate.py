@@ -23,6 +23,7 @@ from winback.model import clock
 from winback.model.campaigns import Campaign, default_campaigns, load_campaigns, parse_campaigns
 from winback_local.replay import Webhook, replay_webhook, use_secrets
 from winback_local.runtime import LocalRuntime
+from winback_local.summary import summary
 
 
 class ScenarioError(ValueError):
@@ -369,51 +370,3 @@ def main(scenario_path: str, out: str, progress: bool | None = None) -> int:
     report = Simulation(scenario, campaigns, sys.stderr if show else None).run(Path(out))
     print(summary(report, Path(out)))
     return 1 if report["flows_failed"] else 0
-
-
-def _winback_line(found: dict[str, Any] | None) -> list[str]:
-    if not found or not found["segment_entries"]:
-        return []
-    skipped = ", ".join(f"{n} {reason}" for reason, n in found["skipped"].items()) or "none"
-    return [
-        f"win-back            {found['segment_entries']} entered the segment, {found['flows_started']} taken, "
-        f"{found['bought_during_wait']} bought during the wait, {found['emailed']} emailed, "
-        f"{found['came_back']} came back (skipped: {skipped})"
-    ]
-
-
-def _webhook_line(report: dict[str, Any]) -> list[str]:
-    if not report["webhooks_in"]:
-        return []
-    return [f"webhooks in         {report['webhooks_in']} ({report['webhooks_unauthorized']} unauthorized: 401)"]
-
-
-def _failed_lines(failures: list[str], shown: int = 3) -> list[str]:
-    """Failed flows first, so nobody mistakes a broken run for a quiet one."""
-    if not failures:
-        return []
-    more = [f"                    … and {len(failures) - shown} more in report.json"] if len(failures) > shown else []
-    return [f"flows failed        {len(failures)}", *(f"  {failure}"[:200] for failure in failures[:shown]), *more]
-
-
-def summary(report: dict[str, Any], out: Path) -> str:
-    revenue = ", ".join(f"{amount} {currency}" for currency, amount in report["revenue_recovered"].items()) or "0"
-    skipped = ", ".join(f"{n} {reason}" for reason, n in report["emails_skipped"].items()) or "none"
-    return "\n".join(
-        [
-            f"events in           {report['events_in']} ({report['events_rejected']} rejected)",
-            *_webhook_line(report),
-            f"orders              {report['orders']}",
-            f"flows started       {report['flows_started']} ({report['flows_still_waiting']} still waiting)",
-            *_failed_lines(report["failures"]),
-            f"emails sent         {report['emails_sent']} (skipped: {skipped})",
-            f"orders recovered    {report['orders_recovered']}",
-            f"carts               {report['carts_abandoned']} abandoned, {report['carts_recovered']} won back",
-            f"revenue recovered   {revenue}",
-            *_winback_line(report.get("winback")),
-            "",
-            f"timeline  {out / 'timeline.jsonl'}",
-            f"emails    {out / 'outbox'}/",
-            f"report    {out / 'report.json'}",
-        ]
-    )
