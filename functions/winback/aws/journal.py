@@ -37,6 +37,7 @@ _METRICS: dict[str, str] = {
     "webhook.unauthorized": "WebhooksUnauthorized",  # a bad or missing signature: 401
     "webhook.received": "WebhooksReceived",
     "event.warning": "EventWarnings",
+    "order.attributed": "OrdersAttributed",  # a paid order owed to a flow's email (or its holdout)
 }
 
 Entry = dict[str, Any]

@@ -149,6 +149,18 @@ class ListMember(Model):
     expires_at = TTLAttribute()
 
 
+class ContactSendsIndex(GlobalSecondaryIndex["SendRecord"]):
+    """A contact's emails by the time they went out (sparse: only sends with a sent_at,
+    holdout "would have sent" included): what a payment is attributed to."""
+
+    class Meta:
+        index_name = "contact_id-sent_at-index"
+        projection = AllProjection()
+
+    contact_id = UnicodeAttribute(hash_key=True)
+    sent_at = UTCDateTimeAttribute(range_key=True)
+
+
 class SendRecord(Model):
     """The send ledger: one row per email that a flow step may send, claimed before
     SES is called, so a retried task never sends twice."""
@@ -170,6 +182,7 @@ class SendRecord(Model):
     claimed_at = UTCDateTimeAttribute()
     sent_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)  # retention
+    by_contact = ContactSendsIndex()
 
 
 class Redemption(Model):

@@ -17,7 +17,7 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from winback.aws import campaign_store, flows, journal, rejects
 from winback.aws.store import ContactRecord, OrderRecord, condition_failed, kept_until
-from winback.domain import carts, coupons, history, purchases, webhooks
+from winback.domain import carts, coupons, history, purchases, revenue, webhooks
 from winback.model.campaigns import UnpaidOrderCampaign, choose_campaign
 from winback.model.events import (
     SHOWN_ITEMS,
@@ -174,6 +174,7 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
         purchases.start(order, paid_orders, event.time)
     if not first:
         return
+    revenue.credit(order, detail.contact_id, event.time, detail.total, detail.currency)
     if _end_waiting_flow(detail.order_id, "paid") == flows.PAST:
         _end_coupon_now(order)  # the flow may have put them on the coupon list
     if order.reminded_at is not None and order.reminded_at <= event.time:

@@ -120,6 +120,10 @@ class Campaign(BaseModel):
     coupon_cooldown_days: Annotated[int, Field(ge=0, le=365)] = DEFAULT_COOLDOWN_DAYS
     template: Slug
     sender: Annotated[str, StringConstraints(max_length=320)] | None = None
+    # A payment up to this many days after the campaign's last email to the contact is
+    # owed to that email; one within the minimum gap was under way already (attribution.py).
+    attribution_days: Annotated[int, Field(ge=1, le=90)] = 5
+    attribution_min_gap_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 2
     branding: Branding = Branding()
     tracking: Tracking = Tracking()
 
