@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from conftest import T0, Harness, contact
+from conftest import T0, Harness, contact, no_holdout
 from winback.domain import catalogue
 from winback.model.campaigns import Campaign, default_campaigns
 from winback_local.runtime import LocalRuntime
@@ -45,7 +45,7 @@ def checkout(
 def shop(campaigns: list[Campaign] | None = None, daily_jobs: bool = False) -> Iterator[Harness]:
     """Every default campaign (unpaid order, abandoned cart, post-purchase, win-back) and
     the example catalogue; `daily_jobs` runs the RFM job each virtual day."""
-    with LocalRuntime(T0, campaigns or default_campaigns(), daily_jobs=daily_jobs) as runtime:
+    with LocalRuntime(T0, campaigns or no_holdout(default_campaigns()), daily_jobs=daily_jobs) as runtime:
         catalogue.apply(catalogue.load_catalogue(ROOT / "examples" / "catalogue.yaml"))
         yield Harness(runtime)
 

@@ -16,7 +16,7 @@ from winback_local.runtime import LocalRuntime
 
 def winback_campaign(**overrides: object) -> WinBackCampaign:
     base = next(c for c in default_campaigns() if isinstance(c, WinBackCampaign))
-    return base.model_copy(update=overrides)
+    return base.model_copy(update={"holdout_percent": 0, **overrides})  # see conftest.no_holdout
 
 
 def customer(contact_id: str, orders: list[tuple[datetime, str]], consent: bool = True, email: str | None = "") -> None:

@@ -54,6 +54,9 @@ def offer(
     withholds it, the campaign's pool is empty or the coupon is a fixed amount in other
     currencies than `currency` (recorded with the reason). A shared code works once the
     contact joins the campaign's list; a pool code is theirs alone."""
+    if campaign.holds_out(contact_id):
+        journal.record("coupon.skipped", contact_id=contact_id, campaign=campaign.id, reason="holdout", **fields)
+        return None
     if not campaign.coupon.applies_to(currency):
         journal.record(
             "coupon.skipped",

@@ -128,7 +128,10 @@ def send_coupon_email(order_id: str, campaign_id: str, execution: str, with_coup
         order_id=order_id,
     )
     if not sent:
-        return {"email_sent": False, "duplicate": True}
+        return {
+            "email_sent": False,
+            **({"held_out": True} if campaign.holds_out(order.contact_id) else {"duplicate": True}),
+        }
     order.update(actions=[OrderRecord.reminded_at.set(clock.now()), OrderRecord.reminded_by.set(campaign.id)])
     return {"email_sent": True}
 

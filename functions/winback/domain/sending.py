@@ -54,6 +54,8 @@ def hold(person: ContactRecord, campaign: Campaign, send_id: str, max_delay: tim
     from winback.model.pacing import Rules, next_allowed, reason_held
 
     rules, now = Rules.from_env(), clock.now()
+    if campaign.holds_out(person.contact_id):
+        return None  # nothing goes out, so nothing takes the contact's slot
     for _ in range(3):  # another flow may take the slot between the read and the write
         customer = find(CustomerRecord, person.contact_id)
         if customer is not None and customer.marketing_last_for == send_id:
@@ -234,6 +236,32 @@ def was_sent(send_id: str) -> bool:
     return record is not None and record.status == "sent"
 
 
+def _hold_out(
+    send_id: str, person: ContactRecord, campaign: Campaign, template: str, variant: str | None, fields: dict[str, Any]
+) -> bool:
+    """A holdout contact: the email that would have gone now is recorded in the ledger
+    (status "held_out", what attribution compares with), and nothing is sent. False."""
+    try:
+        SendRecord(
+            send_id,
+            status="held_out",
+            contact_id=person.contact_id,
+            campaign_id=campaign.id,
+            order_id=fields.get("order_id") or fields.get("cart_id"),
+            template=template,
+            variant=variant,
+            claimed_at=clock.now(),
+            sent_at=clock.now(),
+            expires_at=kept_until(clock.now()),
+        ).save(condition=SendRecord.send_id.does_not_exist())
+    except PutError as error:
+        if not condition_failed(error):
+            raise
+        return False  # a retried step: recorded already
+    journal.record("email.held_out", contact_id=person.contact_id, campaign=campaign.id, template=template, **fields)
+    return False
+
+
 def send_once(
     send_id: str,
     *,
@@ -251,6 +279,8 @@ def send_once(
     from winback.aws import mailer
 
     assert person.email
+    if marketing and campaign.holds_out(person.contact_id):
+        return _hold_out(send_id, person, campaign, template, variant, fields)
     _take_send_slot()
     claim = SendRecord(
         send_id,

@@ -10,6 +10,7 @@ cancelled, or with no email in the window, is owed to nothing.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,16 @@ DEFAULT_MIN_GAP = timedelta(minutes=2)
 RECOVERED, UNDER_WAY = "recovered", "under_way"
 # The flow and step of a send, from its ledger id: "<flow>#<key>#<step>".
 FLOWS = ("unpaid_order", "abandoned_cart", "post_purchase", "winback")
+
+
+def in_holdout(campaign_id: str, contact_id: str, percent: int) -> bool:
+    """Whether this contact is in the campaign's holdout: the same answer every time for
+    that contact and campaign (a hash, no state), close to `percent` over many contacts.
+    Independent of the A/B split, which hashes other inputs."""
+    if percent <= 0:
+        return False
+    bucket = int(hashlib.sha256(f"holdout:{campaign_id}:{contact_id}".encode()).hexdigest()[:8], 16) % 10_000
+    return bucket < percent * 100
 
 
 @dataclass(frozen=True)

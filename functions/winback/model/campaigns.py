@@ -24,6 +24,7 @@ DEFAULT_CART_HOURS = (1.0, 24.0, 72.0)
 DEFAULT_CART_OFFER_HOURS = 5
 DEFAULT_SECOND_PURCHASE_DAYS = 14
 DEFAULT_COOLDOWN_DAYS = 30
+DEFAULT_HOLDOUT_PERCENT = 10
 
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 
@@ -124,8 +125,16 @@ class Campaign(BaseModel):
     # owed to that email; one within the minimum gap was under way already (attribution.py).
     attribution_days: Annotated[int, Field(ge=1, le=90)] = 5
     attribution_min_gap_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 2
+    # This share of contacts goes through the flow's waits and checks but gets no email
+    # and no coupon: the comparison that says what the emails changed (0 turns it off).
+    holdout_percent: Annotated[int, Field(ge=0, le=100)] = DEFAULT_HOLDOUT_PERCENT
     branding: Branding = Branding()
     tracking: Tracking = Tracking()
+
+    def holds_out(self, contact_id: str) -> bool:
+        from winback.model.attribution import in_holdout
+
+        return in_holdout(self.id, contact_id, self.holdout_percent)
 
     def covers(self, offer_id: str) -> bool:
         return "*" in self.offers or offer_id in self.offers
