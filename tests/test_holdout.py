@@ -47,3 +47,16 @@ def test_a_held_out_contact_gets_no_email_and_no_coupon_but_is_recorded_and_cred
     stack.run_until(at(hours=25))
     [ended] = stack.entries("flow.ended", order_id="o-h")
     assert ended["outcome"] == "paid"  # the flow went on through its waits
+
+
+def test_a_held_out_lapsed_customer_gets_no_code_from_the_pool_and_no_email() -> None:
+    from winback_helpers import lapsed_shop, old_customers_buy, winback_campaign
+
+    with lapsed_shop([winback_campaign(min_orders=2, holdout_percent=100)]) as stack:
+        old_customers_buy(stack, at(days=1, hours=1))
+        stack.run_until(at(days=2))  # eight hours after the night's RFM run
+        assert stack.rt.outbox == [] and stack.entries("coupon.assigned") == []
+        [held] = stack.entries("email.held_out", contact_id="T")
+        assert held["at"] == "2026-03-04T09:00:00Z"
+        [ended] = stack.entries("flow.ended", flow="winback")
+        assert ended["outcome"] == "held_out"

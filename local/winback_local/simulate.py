@@ -21,6 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from winback.domain import catalogue as products
 from winback.model import clock
 from winback.model.campaigns import Campaign, default_campaigns, load_campaigns, parse_campaigns
+from winback_local.measure import measurement
 from winback_local.replay import Webhook, replay_webhook, use_secrets
 from winback_local.runtime import LocalRuntime
 from winback_local.summary import summary
@@ -277,6 +278,7 @@ def write(
             handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
     report = funnel(entries, events_in, failed)
     report["winback"] = winback_funnel(entries, paid or [])
+    report["measurement"] = measurement(entries)
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report
 
@@ -285,11 +287,12 @@ def funnel(entries: list[dict[str, Any]], events_in: int, failed: list[str]) -> 
     """The report: what came in, what the flows did, what it brought back. Flows
     still waiting at `until` are those started and neither ended nor failed."""
     kinds = Counter(e["type"] for e in entries)
+    # Counted at payment, owed to an email sent (not a held-out one), past the minimum gap.
+    owed = [e for e in entries if e["type"] == "order.attributed" and not e["held_out"]]
+    recovered = [e for e in owed if e["outcome"] == "recovered"]
     revenue: dict[str, Decimal] = defaultdict(Decimal)
-    for entry in entries:
-        if entry["type"] == "order.recovered":
-            revenue[entry["currency"]] += Decimal(entry["revenue"])
-    carts = [e for e in entries if e["type"] == "flow.ended" and e.get("flow") == "abandoned_cart"]
+    for entry in recovered:
+        revenue[entry["currency"]] += Decimal(entry["revenue"])
     return {
         "events_in": events_in,
         "events_rejected": kinds["event.rejected"],
@@ -304,10 +307,12 @@ def funnel(entries: list[dict[str, Any]], events_in: int, failed: list[str]) -> 
         "emails_sent": kinds["email.sent"],
         "emails_skipped": dict(Counter(e["reason"] for e in entries if e["type"] == "email.skipped")),
         "coupons_checked": kinds["coupon.checked"],
-        "orders_recovered": kinds["order.recovered"],
+        "orders_recovered": len(recovered),
+        "orders_under_way": sum(1 for e in owed if e["outcome"] == "under_way"),
         "revenue_recovered": {currency: str(amount) for currency, amount in sorted(revenue.items())},
+        "recovered_by_flow": dict(Counter(e["flow"] for e in recovered)),
         "carts_abandoned": sum(1 for e in entries if e["type"] == "flow.started" and e.get("flow") == "abandoned_cart"),
-        "carts_recovered": sum(1 for e in carts if e["outcome"] in CART_WON and e.get("emails_sent", 1) > 0),
+        "carts_recovered": sum(1 for e in recovered if e["flow"] == "abandoned_cart"),
         "variants": variants(entries),
     }
 

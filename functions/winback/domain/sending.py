@@ -101,6 +101,8 @@ def variant_for(contact_id: str, campaign: Campaign, step: EmailStep) -> Variant
     contact and campaign, and close to evenly split over many contacts."""
     if not step.variants:
         return None
+    if step.winner:
+        return next(v for v in step.variants if v.name == step.winner)
     digest = hashlib.sha256(f"{campaign.id}\x1f{contact_id}".encode()).digest()
     return step.variants[int.from_bytes(digest[:8], "big") % len(step.variants)]
 
@@ -236,11 +238,17 @@ def was_sent(send_id: str) -> bool:
     return record is not None and record.status == "sent"
 
 
-def _hold_out(
-    send_id: str, person: ContactRecord, campaign: Campaign, template: str, variant: str | None, fields: dict[str, Any]
+def hold_out(
+    send_id: str,
+    person: ContactRecord,
+    campaign: Campaign,
+    template: str,
+    variant: str | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> bool:
     """A holdout contact: the email that would have gone now is recorded in the ledger
     (status "held_out", what attribution compares with), and nothing is sent. False."""
+    fields = fields or {}
     try:
         SendRecord(
             send_id,
@@ -280,7 +288,7 @@ def send_once(
 
     assert person.email
     if marketing and campaign.holds_out(person.contact_id):
-        return _hold_out(send_id, person, campaign, template, variant, fields)
+        return hold_out(send_id, person, campaign, template, variant, fields)
     _take_send_slot()
     claim = SendRecord(
         send_id,

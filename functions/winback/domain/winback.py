@@ -108,6 +108,9 @@ def offer(campaign_id: str, contact_id: str, send_id: str, execution: str) -> di
     if not _claim_cooldown(campaign, contact_id, send_id, now):
         journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason="cooldown")
         return _end(execution, contact_id, "skipped_cooldown")
+    if campaign.holds_out(contact_id):  # the comparison: no code from the pool, no email, recorded
+        sending.hold_out(send_id, person, campaign, campaign.template)
+        return _end(execution, contact_id, "held_out")
     code = coupons.offer(contact_id, campaign, send_id, f"winback#{contact_id}", now, reporting_currency())
     if code is None:
         journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason="no_coupon")

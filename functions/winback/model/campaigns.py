@@ -81,6 +81,8 @@ class EmailStep(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     after_hours: Annotated[float, Field(gt=0, le=24 * 90)]
     variants: list[Variant] = []
+    # The test is over: every contact gets this variant (the report says when one has won).
+    winner: Slug | None = None
 
     @model_validator(mode="after")
     def _two_or_more(self) -> EmailStep:
@@ -88,6 +90,8 @@ class EmailStep(BaseModel):
             raise ValueError("an A/B test needs two or more variants (or none)")
         if len({v.name for v in self.variants}) != len(self.variants):
             raise ValueError("variant names must differ")
+        if self.winner is not None and self.winner not in {v.name for v in self.variants}:
+            raise ValueError(f"winner {self.winner!r} is not one of the variants")
         return self
 
 
