@@ -95,6 +95,9 @@ class OrderRecord(Model):
     cancelled_at = UTCDateTimeAttribute(null=True)
     reminded_at = UTCDateTimeAttribute(null=True)  # when a recovery email went out
     reminded_by = UnicodeAttribute(null=True)  # the campaign that sent it
+    # What its payment is owed to (domain/revenue.py): flow, campaign, step, variant,
+    # coupon_code, held_out, outcome, paid_at, revenue, currency, revenue_reporting_minor.
+    attribution = JSONAttribute(null=True)
     expires_at = TTLAttribute(null=True)  # retention: deleted by DynamoDB after this
 
 

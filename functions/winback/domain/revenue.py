@@ -60,19 +60,19 @@ def credit(order: OrderRecord, contact_id: str, paid_at: datetime, total: Decima
     found = attribute([last], paid_at, window, min_gap)
     if found is not None:
         touch = found.touch
-        journal.record(
-            "order.attributed",
-            order_id=order.order_id,
-            contact_id=contact_id,
-            flow=touch.flow,
-            campaign=touch.campaign,
-            step=touch.step,
-            variant=touch.variant,
-            coupon_code=touch.coupon_code,
-            held_out=touch.held_out,
-            outcome=found.outcome,
-            revenue=total,
-            currency=currency,
-            revenue_reporting_minor=in_reporting_minor(total, currency),
-            minutes_after_email=int((paid_at - touch.at).total_seconds() // 60),
-        )
+        owed = {
+            "flow": touch.flow,
+            "campaign": touch.campaign,
+            "step": touch.step,
+            "variant": touch.variant,
+            "coupon_code": touch.coupon_code,
+            "held_out": touch.held_out,
+            "outcome": found.outcome,
+            "revenue": str(total),
+            "currency": currency,
+            "revenue_reporting_minor": in_reporting_minor(total, currency),
+            "minutes_after_email": int((paid_at - touch.at).total_seconds() // 60),
+        }
+        # Kept on the order, so `winback report` reads what the journal said from the table.
+        order.update(actions=[OrderRecord.attribution.set({**owed, "paid_at": paid_at.isoformat()})])
+        journal.record("order.attributed", order_id=order.order_id, contact_id=contact_id, **owed)
