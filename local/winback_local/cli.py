@@ -37,14 +37,18 @@ STACK_OUTPUTS = {
 
 
 def _use_stack(args: argparse.Namespace) -> None:
+    use_stack(args.stack, args.region)
+
+
+def use_stack(stack: str, region: str | None) -> None:
     """Point every store model at the deployed stack's tables, read from its outputs."""
     import boto3
 
     from winback.aws import store
 
-    if args.region:
-        os.environ["AWS_DEFAULT_REGION"] = args.region
-    described = boto3.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
+    if region:
+        os.environ["AWS_DEFAULT_REGION"] = region
+    described = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
     for model, output in STACK_OUTPUTS.items():
         if output in outputs:
@@ -237,6 +241,15 @@ def main(argv: list[str] | None = None) -> int:
     connect.add_argument("--secret", help="the platform's webhook signing secret, to store")
     connect.add_argument("--generate", action="store_true", help="make a secret and store it (WooCommerce)")
 
+    report = commands.add_parser("report", help="what the emails brought back: HTML with charts, JSON, CSV")
+    source = report.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from", dest="source", help="a simulation's output folder (winback simulate --out)")
+    source.add_argument("--stack", help="the deployed stack's name: its tables")
+    report.add_argument("--region", help="AWS region of the stack")
+    report.add_argument("--since", help="first day, YYYY-MM-DD (inclusive)")
+    report.add_argument("--until", help="last day, YYYY-MM-DD (inclusive)")
+    report.add_argument("--out", required=True, help="folder for report.html, report.json and report.csv")
+
     commands.add_parser("artifact", help="sam build with the template's defaults; print each function's size")
     events = commands.add_parser("events", help="the order-event contract")
     events.add_argument("action", choices=["schema"], help="schema: print it as JSON Schema (docs/events.schema.json)")
@@ -250,6 +263,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "import" and not args.file:
             parser.error("coupons import needs FILE")
         return _coupons(args)
+    if args.command == "report":
+        from winback_local.report import main as report_main
+
+        return report_main(args.source, args.stack, args.region, args.since, args.until, args.out)
     if args.command == "connect":
         from winback_local.connect import main as connect_main
 
