@@ -72,3 +72,19 @@ def test_a_cart_counts_when_its_order_is_paid_not_when_it_is_ordered() -> None:
         stack.send("Order Paid", order_paid("o-7", total="150.00"), when=at(hours=3, minutes=20))
         [credit] = stack.entries("order.attributed")
         assert (credit["flow"], credit["step"], credit["revenue"]) == ("abandoned_cart", "1", "150.00")
+
+
+def test_the_dashboard_counts_revenue_at_payment_and_the_holdout_beside_it() -> None:
+    from winback.aws import journal
+    from winback.aws.observe import metrics
+
+    metrics.clear_metrics()
+    base = {"type": "order.attributed", "contact_id": "c-1", "revenue_reporting_minor": 12000}
+    journal._cloud_sink({**base, "held_out": False, "outcome": "recovered"})
+    journal._cloud_sink({**base, "held_out": True, "outcome": "recovered"})
+    journal._cloud_sink({**base, "held_out": False, "outcome": "under_way"})  # not the email's
+    found = {name: entry["Value"] for name, entry in metrics.metric_set.items()}
+    metrics.clear_metrics()
+    assert found["RevenueRecovered"] == [120.0] and found["OrdersRecovered"] == [1.0]
+    assert found["HoldoutRevenue"] == [120.0] and found["HoldoutOrdersPaid"] == [1.0]
+    assert found["OrdersAttributed"] == [1.0, 1.0, 1.0]

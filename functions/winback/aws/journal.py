@@ -28,7 +28,6 @@ _METRICS: dict[str, str] = {
     "coupon.checked": "CouponsValidated",
     "coupon.redeemed": "CouponsRedeemed",
     "coupon.skipped": "CouponsWithheld",  # a reminder sent without its coupon (cool-down)
-    "order.recovered": "OrdersRecovered",
     "event.rejected": "EventsRejected",
     "coupon.assigned": "CouponsAssigned",  # a unique code from a pool
     "coupon.pool_low": "CouponPoolLow",
@@ -38,6 +37,7 @@ _METRICS: dict[str, str] = {
     "webhook.received": "WebhooksReceived",
     "event.warning": "EventWarnings",
     "order.attributed": "OrdersAttributed",  # a paid order owed to a flow's email (or its holdout)
+    "email.held_out": "EmailsHeldOut",
 }
 
 Entry = dict[str, Any]
@@ -52,8 +52,15 @@ def _cloud_sink(entry: Entry) -> None:
     if entry["type"] == "email.skipped" and os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() != "true":
         with single_metric(name="EmailsSkippedByReason", unit=MetricUnit.Count, value=1, namespace="winback") as metric:
             metric.add_dimension(name="reason", value=str(entry.get("reason")))
-    if entry["type"] == "order.recovered":
-        metrics.add_metric(name="RevenueRecovered", unit=MetricUnit.NoUnit, value=float(entry["revenue"]))
+    if entry["type"] == "order.attributed":  # counted at payment, the holdout's beside it
+        held = bool(entry.get("held_out"))
+        if held or entry.get("outcome") == "recovered":  # paid "under way" after an email: not the email's
+            metrics.add_metric(name="HoldoutOrdersPaid" if held else "OrdersRecovered", unit=MetricUnit.Count, value=1)
+            minor = entry.get("revenue_reporting_minor")
+            if isinstance(minor, int):  # in the reporting currency; a currency without a rate adds no amount
+                metrics.add_metric(
+                    name="HoldoutRevenue" if held else "RevenueRecovered", unit=MetricUnit.NoUnit, value=minor / 100
+                )
 
 
 _sink: Callable[[Entry], None] = _cloud_sink
