@@ -33,6 +33,10 @@ demo: $(STAMP)
 	@echo
 	@echo "Win-back: 300 customers with two years of orders, 60 days of RFM (about a minute)"
 	$(BIN)/winback simulate examples/winback/scenario.json --out out/winback
+	@echo
+	@echo "Measurement: 150 unpaid orders, 30 % held out, shoppers who buy more after an email"
+	$(BIN)/winback simulate examples/measurement/scenario.json --out out/measurement
+	$(BIN)/winback report --from out/measurement --out out/measurement/report
 
 test: lint typecheck unit
 

@@ -67,3 +67,14 @@ def test_a_campaign_that_names_its_winner_sends_it_to_everyone() -> None:
     assert {variant_for(f"c-{n}", campaign, decided).name for n in range(50)} == {"b"}  # type: ignore[union-attr]
     with pytest.raises(ValueError, match="winner 'c' is not one of the variants"):
         EmailStep(after_hours=1, variants=variants, winner="c")
+
+
+def test_the_measurement_example_has_a_holdout_with_something_to_measure(tmp_path, capsys) -> None:
+    from pathlib import Path
+
+    from winback_local.cli import main
+
+    scenario = Path(__file__).resolve().parents[1] / "examples" / "measurement" / "scenario.json"
+    assert main(["simulate", str(scenario), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "uplift spring: 46% of 101 emailed paid, 18% of 49 held out; +27.2% [+11.2%, +40.0%], conclusive" in out

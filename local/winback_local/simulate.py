@@ -21,6 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from winback.domain import catalogue as products
 from winback.model import clock
 from winback.model.campaigns import Campaign, default_campaigns, load_campaigns, parse_campaigns
+from winback_local.baseline import Baseline, Shoppers
 from winback_local.measure import measurement
 from winback_local.replay import Webhook, replay_webhook, use_secrets
 from winback_local.runtime import LocalRuntime
@@ -66,6 +67,8 @@ class Scenario(BaseModel):
     # Past orders, imported before the run as `winback history import` does: a CSV path
     # relative to the scenario file (docs/history.md).
     history: str | None = None
+    # Shoppers who buy on their own (and a little more after an email): docs/scenarios.md.
+    baseline: Baseline | None = None
     # Unique codes per campaign pool: how many to generate, or a file of codes.
     coupon_pools: dict[str, int | str] = {}
 
@@ -232,6 +235,8 @@ class Simulation:
             self._prepare(out)
             if self.secrets is not None:
                 use_secrets(runtime, self.secrets)
+            if self.scenario.baseline is not None:
+                Shoppers(runtime, self.scenario.baseline).install()
             self._schedule(runtime)
             steps = 20 if self.progress else 1
             span = self.scenario.until - self.scenario.start
