@@ -45,6 +45,7 @@ def test_an_unpaid_order_paid_after_its_reminder_is_credited_at_payment(stack: H
     assert (credit["flow"], credit["step"], credit["outcome"]) == ("unpaid_order", "coupon", "recovered")
     assert credit["revenue"] == "120.00" and credit["currency"] == "EUR" and credit["revenue_reporting_minor"] == 12000
     assert credit["coupon_code"] == "COMEBACK10" and credit["held_out"] is False
+    assert credit["clicked"] is False  # received then paid: no click reported
 
 
 def test_paid_within_two_minutes_of_the_email_counts_as_under_way(stack: Harness) -> None:
@@ -88,3 +89,27 @@ def test_the_dashboard_counts_revenue_at_payment_and_the_holdout_beside_it() -> 
     assert found["RevenueRecovered"] == [120.0] and found["OrdersRecovered"] == [1.0]
     assert found["HoldoutRevenue"] == [120.0] and found["HoldoutOrdersPaid"] == [1.0]
     assert found["OrdersAttributed"] == [1.0, 1.0, 1.0]
+
+
+def test_a_click_reported_by_ses_makes_the_payment_clicked_then_paid(stack: Harness) -> None:
+    from winback.aws.mailer import send_tag
+
+    stack.send("Order Created", order_created("o-1"))
+    stack.run_until(at(minutes=40))
+    send_id = "unpaid_order#o-1#coupon"
+    click = {
+        "version": "0",
+        "id": "e-click",
+        "source": "aws.ses",
+        "detail-type": "Email Clicked",
+        "detail": {
+            "eventType": "Click",
+            "mail": {"messageId": "m-1", "tags": {"winback-send": [send_tag(send_id)]}},
+            "click": {"link": "https://shop.example.com/pay/o-1"},
+        },
+    }
+    assert stack.rt.invoke("SesEventsFunction", click) == {"click": "clicked"}
+    assert stack.rt.invoke("SesEventsFunction", click) == {"click": "repeated"}  # SES delivers at least once
+    stack.send("Order Paid", order_paid("o-1"), when=at(hours=1))
+    [credit] = stack.entries("order.attributed")
+    assert credit["clicked"] is True and credit["outcome"] == "recovered"

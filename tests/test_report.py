@@ -98,3 +98,45 @@ def colours_of(image) -> dict[str, int]:
         elif b > 180 and r < 170:
             blue += 1
     return {"green": green, "blue": blue}
+
+
+def test_clicks_show_as_clicked_then_paid_beside_received_then_paid() -> None:
+    entries = [
+        {
+            "type": "email.sent",
+            "campaign": "spring",
+            "contact_id": "c-1",
+            "template": "unpaid_order_coupon",
+            "flow": "unpaid_order",
+        },
+        {
+            "type": "email.sent",
+            "campaign": "spring",
+            "contact_id": "c-2",
+            "template": "unpaid_order_coupon",
+            "flow": "unpaid_order",
+        },
+        {"type": "email.clicked", "send_id": "unpaid_order#o-1#coupon"},
+        {
+            "type": "order.attributed",
+            "campaign": "spring",
+            "contact_id": "c-1",
+            "flow": "unpaid_order",
+            "held_out": False,
+            "outcome": "recovered",
+            "clicked": True,
+            "at": "2026-03-02",
+        },
+        {
+            "type": "order.attributed",
+            "campaign": "spring",
+            "contact_id": "c-2",
+            "flow": "unpaid_order",
+            "held_out": False,
+            "outcome": "recovered",
+            "clicked": False,
+            "at": "2026-03-02",
+        },
+    ]
+    funnel = build(entries)["funnel"]["unpaid_order"]
+    assert (funnel["emailed"], funnel["clicked"], funnel["paid"], funnel["clicked_then_paid"]) == (2, 1, 2, 1)

@@ -72,7 +72,9 @@ def within(entries: list[Entry], since: str | None, until: str | None) -> list[E
 def build(entries: list[Entry]) -> dict[str, Any]:
     """Per flow: emailed → paid (and the holdout beside it), revenue per day, per campaign
     the uplift and the A/B results."""
-    flows: dict[str, dict[str, Any]] = defaultdict(lambda: {"emailed": set(), "held_out": set(), "paid": set()})
+    flows: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"emailed": set(), "held_out": set(), "paid": set(), "clicked": set(), "clicked_then_paid": set()}
+    )
     by_day: dict[str, float] = defaultdict(float)
     for e in entries:
         flow = str(e.get("flow") or _flow_of(e))
@@ -81,14 +83,27 @@ def build(entries: list[Entry]) -> dict[str, Any]:
             flows[flow]["emailed"].add(contact)
         elif e["type"] == "email.held_out":
             flows[flow]["held_out"].add(contact)
+        elif e["type"] == "email.clicked":
+            flows[str(e.get("send_id", "")).split("#", 1)[0]]["clicked"].add(str(e.get("send_id")))
         elif e["type"] == "order.attributed" and not e.get("held_out") and e.get("outcome") == "recovered":
             flows[flow]["paid"].add(contact)
+            if e.get("clicked"):
+                flows[flow]["clicked_then_paid"].add(contact)
             minor = e.get("revenue_reporting_minor")
             by_day[str(e.get("at", ""))[:10]] += (minor or 0) / 100
+    # entered (emailed or held out) -> emailed -> clicked (with ClickTracking) -> paid; "clicked
+    # then paid" is the part of "paid" whose last email was clicked before paying.
     funnel = {
-        flow: {"emailed": len(v["emailed"]), "paid": len(v["paid"]), "held_out": len(v["held_out"])}
+        flow: {
+            "entered": len(v["emailed"]) + len(v["held_out"]),
+            "emailed": len(v["emailed"]),
+            "clicked": len(v["clicked"]),
+            "paid": len(v["paid"]),
+            "clicked_then_paid": len(v["clicked_then_paid"]),
+            "held_out": len(v["held_out"]),
+        }
         for flow, v in sorted(flows.items())
-        if flow != "None"
+        if flow not in ("None", "")
     }
     report: dict[str, Any] = {
         "funnel": funnel,
@@ -136,7 +151,10 @@ def charts(report: dict[str, Any]) -> dict[str, str]:
         names = list(funnel)
         emailed = [funnel[n]["emailed"] for n in names]
         paid = [funnel[n]["paid"] for n in names]
+        clicked = [funnel[n]["clicked"] for n in names]
         axis.barh(names, emailed, color="#93c5fd", label="emailed")
+        if any(clicked):
+            axis.barh(names, clicked, color="#2563eb", label="clicked")
         axis.barh(names, paid, color="#16a34a", label="paid after an email")
         axis.set_xlabel("contacts")
         axis.legend(loc="lower right")

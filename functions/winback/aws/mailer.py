@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass, field
 from email.charset import QP, Charset
@@ -87,4 +88,18 @@ def send(mail: Outgoing) -> str:
     configuration_set = os.environ.get("SES_CONFIGURATION_SET")
     if configuration_set:
         request["ConfigurationSetName"] = configuration_set
+    send_id = mail.headers.get("X-Winback-Send")
+    if send_id:  # SES events (a click) name the send back; tag values allow letters, digits, _ and - only
+        request["EmailTags"] = [{"Name": SEND_TAG, "Value": send_tag(send_id)}]
     return str(_ses().send_email(**request)["MessageId"])
+
+
+SEND_TAG = "winback-send"
+
+
+def send_tag(send_id: str) -> str:
+    return base64.urlsafe_b64encode(send_id.encode()).decode().rstrip("=")
+
+
+def send_of_tag(tag: str) -> str:
+    return base64.urlsafe_b64decode(tag + "=" * (-len(tag) % 4)).decode()

@@ -184,6 +184,7 @@ class SendRecord(Model):
     message_id = UnicodeAttribute(null=True)
     claimed_at = UTCDateTimeAttribute()
     sent_at = UTCDateTimeAttribute(null=True)
+    clicked_at = UTCDateTimeAttribute(null=True)  # the first click SES reported (ClickTracking)
     expires_at = TTLAttribute(null=True)  # retention
     by_contact = ContactSendsIndex()
 

@@ -34,10 +34,40 @@ def touches(contact_id: str, since: datetime, until: datetime) -> list[Touch]:
             variant=record.variant,
             coupon_code=record.coupon_code,
             held_out=record.status == "held_out",
+            clicked_at=record.clicked_at,
         )
         for record in found
         if record.sent_at is not None and record.status in ("sent", "held_out")
     ]
+
+
+def clicked(event: dict[str, object]) -> str:
+    """SES's "Email Clicked" for one of winback's emails: the first click is kept on its
+    send, so a later payment is "clicked then paid". Anything else is counted, not raised."""
+    from pynamodb.exceptions import UpdateError
+
+    from winback.aws.mailer import SEND_TAG, send_of_tag
+    from winback.aws.store import condition_failed
+    from winback.model import clock
+
+    detail = event.get("detail")
+    tags = ((detail or {}).get("mail") or {}).get("tags") or {} if isinstance(detail, dict) else {}
+    found = tags.get(SEND_TAG) if isinstance(tags, dict) else None
+    if not found:
+        journal.record("ses_event.rejected", reason="Email Clicked without winback's send tag")
+        return "ignored"
+    send_id = send_of_tag(str(found[0]))
+    try:
+        SendRecord(send_id).update(
+            actions=[SendRecord.clicked_at.set(clock.now())],
+            condition=SendRecord.send_id.exists() & SendRecord.clicked_at.does_not_exist(),
+        )
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        return "repeated"
+    journal.record("email.clicked", send_id=send_id)
+    return "clicked"
 
 
 def _rules(campaign_id: str) -> tuple[timedelta, timedelta]:
@@ -72,6 +102,8 @@ def credit(order: OrderRecord, contact_id: str, paid_at: datetime, total: Decima
             "currency": currency,
             "revenue_reporting_minor": in_reporting_minor(total, currency),
             "minutes_after_email": int((paid_at - touch.at).total_seconds() // 60),
+            # "clicked then paid", where the configuration set reports clicks (ClickTracking)
+            "clicked": touch.clicked_at is not None and touch.clicked_at <= paid_at,
         }
         # Kept on the order, so `winback report` reads what the journal said from the table.
         order.update(actions=[OrderRecord.attribution.set({**owed, "paid_at": paid_at.isoformat()})])

@@ -41,6 +41,7 @@ class Touch:
     variant: str | None = None
     coupon_code: str | None = None
     held_out: bool = False
+    clicked_at: datetime | None = None
 
     @property
     def flow(self) -> str:
