@@ -63,6 +63,10 @@ def test_the_report_of_a_simulation_writes_html_json_and_csv(tmp_path: Path, cap
     assert report["campaigns"]["spring"]["holdout"]["n"] == [240, 60]
     assert (tmp_path / "r" / "report.csv").read_text().startswith("campaign,emailed,held_out,uplift")
     assert (tmp_path / "r" / "report.html").read_text().count("<svg") == 3
+    assert set(report["by_step"]) == {"abandoned_cart/None", "unpaid_order/None"}  # the sample gives no steps
+    assert sum(row["orders"] for row in report["by_coupon"].values()) == sum(
+        flow["paid"] for flow in report["funnel"].values()
+    )
 
 
 def test_empty_ranges_and_bad_input_are_said_not_crashed_on(tmp_path: Path, capsys) -> None:

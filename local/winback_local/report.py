@@ -107,6 +107,7 @@ def build(entries: list[Entry]) -> dict[str, Any]:
     }
     report: dict[str, Any] = {
         "funnel": funnel,
+        **breakdowns(entries),
         "revenue_by_day": dict(sorted(by_day.items())),
         "campaigns": measurement(entries),
         "counts": dict(Counter(e["type"] for e in entries)),
@@ -114,6 +115,26 @@ def build(entries: list[Entry]) -> dict[str, Any]:
     if not funnel:
         report["empty"] = "no emails sent or held out in this range: nothing to measure"
     return report
+
+
+def breakdowns(entries: list[Entry]) -> dict[str, Any]:
+    """Orders recovered and their revenue (reporting currency) per flow step, per A/B
+    variant and per coupon: payments after an email sent, past the minimum gap."""
+    found: dict[str, dict[str, dict[str, float]]] = {"by_step": {}, "by_variant": {}, "by_coupon": {}}
+    for e in entries:
+        if e["type"] != "order.attributed" or e.get("held_out") or e.get("outcome") != "recovered":
+            continue
+        keys = {
+            "by_step": f"{e.get('flow')}/{e.get('step')}",
+            "by_variant": f"{e.get('campaign')}/{e.get('variant')}" if e.get("variant") else None,
+            "by_coupon": str(e.get("coupon_code") or "(none)"),
+        }
+        for table, key in keys.items():
+            if key is not None:
+                row = found[table].setdefault(key, {"orders": 0, "revenue": 0.0})
+                row["orders"] += 1
+                row["revenue"] += (e.get("revenue_reporting_minor") or 0) / 100
+    return found
 
 
 def _flow_of(entry: Entry) -> str:
