@@ -297,7 +297,7 @@ def main(
         if source:
             entries = from_simulation(Path(source))
         else:
-            from winback_local.cli import use_stack
+            from winback_local.stack import use_stack
 
             use_stack(stack or "", region)
             entries = from_tables()

@@ -238,6 +238,31 @@ def was_sent(send_id: str) -> bool:
     return record is not None and record.status == "sent"
 
 
+def _ledger_entry(
+    send_id: str,
+    status: str,
+    person: ContactRecord,
+    campaign: Campaign,
+    template: str,
+    coupon_code: str | None,
+    variant: str | None,
+    fields: dict[str, Any],
+) -> SendRecord:
+    """The send ledger's row for one email of a flow step, claimed now."""
+    return SendRecord(
+        send_id,
+        status=status,
+        contact_id=person.contact_id,
+        campaign_id=campaign.id,
+        order_id=fields.get("order_id") or fields.get("cart_id"),
+        template=template,
+        coupon_code=coupon_code,
+        variant=variant,
+        claimed_at=clock.now(),
+        expires_at=kept_until(clock.now()),
+    )
+
+
 def hold_out(
     send_id: str,
     person: ContactRecord,
@@ -250,18 +275,9 @@ def hold_out(
     (status "held_out", what attribution compares with), and nothing is sent. False."""
     fields = fields or {}
     try:
-        SendRecord(
-            send_id,
-            status="held_out",
-            contact_id=person.contact_id,
-            campaign_id=campaign.id,
-            order_id=fields.get("order_id") or fields.get("cart_id"),
-            template=template,
-            variant=variant,
-            claimed_at=clock.now(),
-            sent_at=clock.now(),
-            expires_at=kept_until(clock.now()),
-        ).save(condition=SendRecord.send_id.does_not_exist())
+        entry = _ledger_entry(send_id, "held_out", person, campaign, template, None, variant, fields)
+        entry.sent_at = entry.claimed_at
+        entry.save(condition=SendRecord.send_id.does_not_exist())
     except PutError as error:
         if not condition_failed(error):
             raise
@@ -290,18 +306,7 @@ def send_once(
     if marketing and campaign.holds_out(person.contact_id):
         return hold_out(send_id, person, campaign, template, variant, fields)
     _take_send_slot()
-    claim = SendRecord(
-        send_id,
-        status="sending",
-        contact_id=person.contact_id,
-        campaign_id=campaign.id,
-        order_id=fields.get("order_id") or fields.get("cart_id"),
-        template=template,
-        coupon_code=coupon_code,
-        variant=variant,
-        claimed_at=clock.now(),
-        expires_at=kept_until(clock.now()),
-    )
+    claim = _ledger_entry(send_id, "sending", person, campaign, template, coupon_code, variant, fields)
     try:
         claim.save(condition=SendRecord.send_id.does_not_exist())
     except PutError as error:
