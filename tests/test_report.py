@@ -96,7 +96,7 @@ def test_the_page_shows_its_charts_in_chromium(tmp_path: Path) -> None:
 
 def colours_of(image) -> dict[str, int]:
     green = blue = 0
-    for r, g, b in image.getdata():
+    for r, g, b in image.get_flattened_data():
         if g > 120 and r < 80 and b < 110:
             green += 1
         elif b > 180 and r < 170:
