@@ -100,7 +100,6 @@ def _completed(session: dict[str, Any], event_id: str, at: Any) -> Mapped:
         "currency": currency,
         "total": _minor(session.get("amount_total"), currency, "amount_total"),
         "pay_url": text(metadata.get("pay_url")) or text(session.get("success_url")),
-        "cart_id": text(session.get("id")),
     }
     events = [
         envelope(f"{event_id}#created", SOURCE, timestamp(session.get("created"), "created"), "Order Created", created)
