@@ -78,3 +78,16 @@ def test_the_measurement_example_has_a_holdout_with_something_to_measure(tmp_pat
     assert main(["simulate", str(scenario), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "uplift spring: 46% of 101 emailed paid, 18% of 49 held out; +27.2% [+11.2%, +40.0%], conclusive" in out
+    from winback_local.report import build, from_simulation
+
+    funnel = build(from_simulation(tmp_path))["funnel"]  # the flow read from each send's id
+    assert funnel == {
+        "unpaid_order": {
+            "entered": 150,
+            "emailed": 101,
+            "clicked": 0,
+            "paid": 46,
+            "clicked_then_paid": 0,
+            "held_out": 49,
+        }
+    }

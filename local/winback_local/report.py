@@ -77,7 +77,8 @@ def build(entries: list[Entry]) -> dict[str, Any]:
     )
     by_day: dict[str, float] = defaultdict(float)
     for e in entries:
-        flow = str(e.get("flow") or _flow_of(e))
+        # The flow is the send id's first part, as for attribution (model/attribution.py Touch.flow).
+        flow = str(e.get("flow") or str(e.get("send_id", "")).split("#", 1)[0])
         contact = str(e.get("contact_id"))
         if e["type"] == "email.sent" and e.get("template") != "order_confirmation":
             flows[flow]["emailed"].add(contact)
@@ -103,7 +104,7 @@ def build(entries: list[Entry]) -> dict[str, Any]:
             "held_out": len(v["held_out"]),
         }
         for flow, v in sorted(flows.items())
-        if flow not in ("None", "")
+        if flow
     }
     report: dict[str, Any] = {
         "funnel": funnel,
@@ -135,16 +136,6 @@ def breakdowns(entries: list[Entry]) -> dict[str, Any]:
                 row["orders"] += 1
                 row["revenue"] += (e.get("revenue_reporting_minor") or 0) / 100
     return found
-
-
-def _flow_of(entry: Entry) -> str:
-    template = str(entry.get("template") or "")
-    return {
-        "unpaid_order_coupon": "unpaid_order",
-        "abandoned_cart": "abandoned_cart",
-        "second_purchase": "post_purchase",
-        "winback_coupon": "winback",
-    }.get(template, "None")
 
 
 # -- the page -----------------------------------------------------------------------------

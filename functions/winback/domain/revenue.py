@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from winback.aws import campaign_store, journal
 from winback.aws.store import OrderRecord, SendRecord
-from winback.model.attribution import Touch, attribute
+from winback.model.attribution import DEFAULT_MIN_GAP, DEFAULT_WINDOW, Touch, attribute
 from winback.model.campaigns import Campaign
 from winback.model.money import in_reporting_minor
 
@@ -72,8 +72,8 @@ def clicked(event: dict[str, object]) -> str:
 
 def _rules(campaign_id: str) -> tuple[timedelta, timedelta]:
     campaign = next((c for c in campaign_store.all_campaigns() if c.id == campaign_id), None)
-    if not isinstance(campaign, Campaign):
-        return timedelta(days=5), timedelta(minutes=2)
+    if not isinstance(campaign, Campaign):  # removed since it sent: the documented defaults
+        return DEFAULT_WINDOW, DEFAULT_MIN_GAP
     return timedelta(days=campaign.attribution_days), timedelta(minutes=campaign.attribution_min_gap_minutes)
 
 

@@ -282,7 +282,14 @@ def hold_out(
         if not condition_failed(error):
             raise
         return False  # a retried step: recorded already
-    journal.record("email.held_out", contact_id=person.contact_id, campaign=campaign.id, template=template, **fields)
+    journal.record(
+        "email.held_out",
+        send_id=send_id,
+        contact_id=person.contact_id,
+        campaign=campaign.id,
+        template=template,
+        **fields,
+    )
     return False
 
 
@@ -333,6 +340,7 @@ def send_once(
     extra = {"variant": variant} if variant else {}
     journal.record(
         "email.sent",
+        send_id=send_id,
         to=person.email,
         contact_id=person.contact_id,
         campaign=campaign.id,

@@ -14,8 +14,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-DEFAULT_WINDOW = timedelta(days=5)
-DEFAULT_MIN_GAP = timedelta(minutes=2)
+DEFAULT_WINDOW_DAYS = 5
+DEFAULT_MIN_GAP_MINUTES = 2
+DEFAULT_WINDOW = timedelta(days=DEFAULT_WINDOW_DAYS)
+DEFAULT_MIN_GAP = timedelta(minutes=DEFAULT_MIN_GAP_MINUTES)
 RECOVERED, UNDER_WAY = "recovered", "under_way"
 # The flow and step of a send, from its ledger id: "<flow>#<key>#<step>".
 FLOWS = ("unpaid_order", "abandoned_cart", "post_purchase", "winback")

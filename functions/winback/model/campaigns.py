@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
+from winback.model.attribution import DEFAULT_MIN_GAP_MINUTES, DEFAULT_WINDOW_DAYS, in_holdout
 from winback.model.coupon import Coupon
 from winback.model.locales import missing_translations
 
@@ -127,8 +128,8 @@ class Campaign(BaseModel):
     sender: Annotated[str, StringConstraints(max_length=320)] | None = None
     # A payment up to this many days after the campaign's last email to the contact is
     # owed to that email; one within the minimum gap was under way already (attribution.py).
-    attribution_days: Annotated[int, Field(ge=1, le=90)] = 5
-    attribution_min_gap_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 2
+    attribution_days: Annotated[int, Field(ge=1, le=90)] = DEFAULT_WINDOW_DAYS
+    attribution_min_gap_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = DEFAULT_MIN_GAP_MINUTES
     # This share of contacts goes through the flow's waits and checks but gets no email
     # and no coupon: the comparison that says what the emails changed (0 turns it off).
     holdout_percent: Annotated[int, Field(ge=0, le=100)] = DEFAULT_HOLDOUT_PERCENT
@@ -136,8 +137,6 @@ class Campaign(BaseModel):
     tracking: Tracking = Tracking()
 
     def holds_out(self, contact_id: str) -> bool:
-        from winback.model.attribution import in_holdout
-
         return in_holdout(self.id, contact_id, self.holdout_percent)
 
     def covers(self, offer_id: str) -> bool:
