@@ -1,0 +1,93 @@
+"""moto, made fast enough to replay a busy week: the same answers, computed once.
+
+moto answers every call the way AWS does, but spends most of a simulation on work that
+does not change from one call to the next. These patches keep each answer and remove
+the repetition; none of them changes what a handler or a state machine does or sees:
+
+- Step Functions' JSONPath expressions (`InputPath`, `ResultPath`, `$.field`...) are
+  parsed once per text: moto builds a new PLY parser, tables and all, for every one.
+- a response class's action names are listed once per class, not once per request.
+- DynamoDB's item operations (GetItem, PutItem, Query...) answer with their result
+  written as JSON directly: moto's result is already in DynamoDB's wire format, and its
+  generic serializer walks the output shape attribute by attribute to write the same
+  text. Everything else (errors, table descriptions) goes through moto's serializer.
+
+`install()` returns the undo function. With `check=True` every fast DynamoDB answer is
+compared with the serializer's and a difference noted in `mismatches`: a test runs a
+simulation so.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+# The operations whose results moto builds as plain wire-format dicts (items, keys,
+# counts, capacity); none of them has a timestamp or a blob in its output shape.
+DYNAMODB_ITEM_OPERATIONS = frozenset(
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+    }
+)
+CONTENT_TYPE = "application/x-amz-json-1.0"
+
+
+# Check mode: each fast answer that differed from the serializer's, as "Operation: fast != moto's".
+# The serializer's answer is the one returned, so a difference cannot change the run.
+mismatches: list[str] = []
+
+
+def install(check: bool = False) -> Callable[[], None]:
+    from moto.core import responses
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.responses import DynamoResult
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    originals = (json_path.parse, result_path.parse, responses.method_names_from_class, ActionResult.execute_result)
+    serialize = ActionResult.execute_result
+
+    def execute_result(self: ActionResult, context: Any) -> Any:
+        result = self.result
+        if (
+            type(self) not in (ActionResult, DynamoResult)  # not a paginated or an empty result
+            or not isinstance(result, dict)
+            or context.operation_model.name not in DYNAMODB_ITEM_OPERATIONS
+            or context.service_model.service_name != "dynamodb"
+        ):
+            return serialize(self, context)
+        members = context.operation_model.output_shape.members  # what the API answers: moto adds extras
+        result = {key: value for key, value in result.items() if key in members and value is not None}
+        answer = 200, {"Content-Type": CONTENT_TYPE}, json.dumps(result)
+        if check:
+            status, headers, body = serialize(self, context)
+            if (status, headers.get("Content-Type"), json.loads(body)) != (200, CONTENT_TYPE, result):
+                mismatches.append(f"{context.operation_model.name}: {answer[2]} != {body}")
+                return status, headers, body
+        return answer
+
+    json_path.parse = functools.lru_cache(maxsize=1024)(json_path.parse)
+    result_path.parse = functools.lru_cache(maxsize=1024)(result_path.parse)
+    responses.method_names_from_class = functools.lru_cache(maxsize=256)(responses.method_names_from_class)
+    ActionResult.execute_result = execute_result  # type: ignore[method-assign]
+
+    def undo() -> None:
+        (
+            json_path.parse,
+            result_path.parse,
+            responses.method_names_from_class,
+            ActionResult.execute_result,  # type: ignore[method-assign]
+        ) = originals
+
+    return undo
