@@ -73,7 +73,7 @@ def install(check: bool = False) -> Callable[[], None]:
         if check:
             status, headers, body = serialize(self, context)
             if (status, headers.get("Content-Type"), json.loads(body)) != (200, CONTENT_TYPE, result):
-                mismatches.append(f"{context.operation_model.name}: {answer[2]} != {body}")
+                mismatches.append(f"{context.operation_model.name}: {answer[2]} != {body!r}")
                 return status, headers, body
         return answer
 
