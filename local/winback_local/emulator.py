@@ -11,6 +11,8 @@ the repetition; none of them changes what a handler or a state machine does or s
   written as JSON directly: moto's result is already in DynamoDB's wire format, and its
   generic serializer walks the output shape attribute by attribute to write the same
   text. Everything else (errors, table descriptions) goes through moto's serializer.
+- requests to the in-process AWS are not signed (SigV4): moto does not check signatures.
+  Presigned URLs are still signed.
 
 `install()` returns the undo function. With `check=True` every fast DynamoDB answer is
 compared with the serializer's and a difference noted in `mismatches`: a test runs a
@@ -49,13 +51,26 @@ mismatches: list[str] = []
 
 
 def install(check: bool = False) -> Callable[[], None]:
+    from botocore.signers import RequestSigner
     from moto.core import responses
     from moto.core.responses import ActionResult
     from moto.dynamodb.responses import DynamoResult
     from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.utils import json_path
 
-    originals = (json_path.parse, result_path.parse, responses.method_names_from_class, ActionResult.execute_result)
+    originals = (
+        json_path.parse,
+        result_path.parse,
+        responses.method_names_from_class,
+        ActionResult.execute_result,
+        RequestSigner.sign,
+    )
+    sign = RequestSigner.sign
+
+    def sign_presigned_only(self: RequestSigner, operation_name: str, request: Any, *args: Any, **kwargs: Any) -> None:
+        if args or kwargs.get("signing_type", "standard") != "standard" or kwargs.get("expires_in"):
+            sign(self, operation_name, request, *args, **kwargs)
+
     serialize = ActionResult.execute_result
 
     def execute_result(self: ActionResult, context: Any) -> Any:
@@ -81,6 +96,7 @@ def install(check: bool = False) -> Callable[[], None]:
     result_path.parse = functools.lru_cache(maxsize=1024)(result_path.parse)
     responses.method_names_from_class = functools.lru_cache(maxsize=256)(responses.method_names_from_class)
     ActionResult.execute_result = execute_result  # type: ignore[method-assign]
+    RequestSigner.sign = sign_presigned_only  # type: ignore[method-assign]
 
     def undo() -> None:
         (
@@ -88,6 +104,7 @@ def install(check: bool = False) -> Callable[[], None]:
             result_path.parse,
             responses.method_names_from_class,
             ActionResult.execute_result,  # type: ignore[method-assign]
+            RequestSigner.sign,  # type: ignore[method-assign]
         ) = originals
 
     return undo

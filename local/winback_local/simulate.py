@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -23,6 +23,7 @@ from winback.model import clock
 from winback.model.campaigns import Campaign, default_campaigns, load_campaigns, parse_campaigns
 from winback_local.baseline import Baseline, Shoppers
 from winback_local.measure import measurement
+from winback_local.progress import Progress
 from winback_local.replay import Webhook, replay_webhook, use_secrets
 from winback_local.runtime import LocalRuntime
 from winback_local.summary import summary
@@ -127,10 +128,11 @@ def load(path: Path) -> tuple[Scenario, list[Campaign]]:
 
 
 class Simulation:
-    def __init__(self, scenario: Scenario, campaigns: list[Campaign], progress: TextIO | None = None):
+    def __init__(self, scenario: Scenario, campaigns: list[Campaign], progress: Progress | None = None):
         self.scenario = scenario
         self.campaigns = campaigns
         self.progress = progress
+        self._seen = 0  # timeline entries already counted for the progress line
         self.delivered = 0
         self.secrets = scenario.connector_secrets
 
@@ -238,18 +240,18 @@ class Simulation:
             if self.scenario.baseline is not None:
                 Shoppers(runtime, self.scenario.baseline).install()
             self._schedule(runtime)
-            steps = 20 if self.progress else 1
+            steps = 200 if self.progress else 1  # virtual-time slices: the bar moves between them
             span = self.scenario.until - self.scenario.start
+            sent = 0
             for step in range(1, steps + 1):
                 runtime.run_until(self.scenario.start + span * step / steps)
                 if self.progress:
-                    sent = sum(1 for e in runtime.timeline if e["type"] == "email.sent")
-                    print(
-                        f"  {step * 100 // steps:3d}%  {clock.iso(runtime.clock.now())}  "
-                        f"{self.delivered}/{len(self.scenario.events)} events  {sent} emails",
-                        file=self.progress,
-                        flush=True,
-                    )
+                    sent += sum(1 for e in runtime.timeline[self._seen :] if e["type"] == "email.sent")
+                    self._seen = len(runtime.timeline)
+                    moment = clock.iso(runtime.clock.now())
+                    self.progress.update(step / steps, moment, self.delivered, sent)
+            if self.progress:
+                self.progress.close()
             failed = runtime.failures
             paid = [(e.at, e.detail.get("contact_id")) for e in self.scenario.events if e.detail_type == "Order Paid"]
             return write(out, runtime.timeline, runtime.outbox, len(self.scenario.events), failed, paid)
@@ -376,7 +378,9 @@ def main(scenario_path: str, out: str, progress: bool | None = None) -> int:
     if found:
         print("\n".join(f"winback simulate: {problem}" for problem in found), file=sys.stderr)
         return 2
-    show = progress if progress is not None else (sys.stderr.isatty() or len(scenario.events) >= 1000)
-    report = Simulation(scenario, campaigns, sys.stderr if show else None).run(Path(out))
+    terminal = sys.stderr.isatty()
+    show = progress if progress is not None else terminal
+    bar = Progress(sys.stderr, bar=terminal, total_events=len(scenario.events)) if show else None
+    report = Simulation(scenario, campaigns, bar).run(Path(out))
     print(summary(report, Path(out)))
     return 1 if report["flows_failed"] else 0
