@@ -33,7 +33,9 @@ def _tracer() -> Any:
         return _NoTracer()
     from aws_lambda_powertools import Tracer
 
-    return Tracer(service=SERVICE)
+    # Only the AWS SDK is traced (every call a subsegment): patching every library the X-Ray
+    # SDK knows imports a dozen patchers for clients winback does not use.
+    return Tracer(service=SERVICE, patch_modules=("botocore",))
 
 
 tracer = _tracer()
