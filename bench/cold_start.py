@@ -55,7 +55,7 @@ def import_seconds(module: str, paths: list[Path], runs: int, tracing: bool) -> 
     env = {**lambda_env(paths[0], tracing), "PYTHONPATH": os.pathsep.join(str(p) for p in paths)}
     times = []
     for _ in range(runs):
-        done = subprocess.run(  # noqa: S603 (this interpreter, our probe)
+        done = subprocess.run(
             [sys.executable, "-S", "-X", "frozen_modules=on", "-c", PROBE.format(module=module)],
             capture_output=True,
             text=True,
