@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +49,7 @@ CONTENT_TYPE = "application/x-amz-json-1.0"
 # Check mode: each fast answer that differed from the serializer's, as "Operation: fast != moto's".
 # The serializer's answer is the one returned, so a difference cannot change the run.
 mismatches: list[str] = []
+answered: Counter[str] = Counter()  # fast answers given, by operation
 
 
 def install(check: bool = False) -> Callable[[], None]:
@@ -85,6 +87,7 @@ def install(check: bool = False) -> Callable[[], None]:
         members = context.operation_model.output_shape.members  # what the API answers: moto adds extras
         result = {key: value for key, value in result.items() if key in members and value is not None}
         answer = 200, {"Content-Type": CONTENT_TYPE}, json.dumps(result)
+        answered[context.operation_model.name] += 1
         if check:
             status, headers, body = serialize(self, context)
             if (status, headers.get("Content-Type"), json.loads(body)) != (200, CONTENT_TYPE, result):
