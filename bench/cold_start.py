@@ -1,6 +1,6 @@
 """Cold start: each handler's import from the built artifact, against `import boto3`.
 
-    python bench/cold_start.py [--runs 7] [--build DIR]
+    python bench/cold_start.py [--runs 7] [--build DIR] [--json bench/results/cold_start.json]
 
 `sam build` with the template's defaults (but x86_64, so that this machine can load the
 native wheels: the code is the same), then every handler template.yaml names is
@@ -16,11 +16,13 @@ tracing on and off.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from winback_local import artifact
@@ -111,6 +113,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--build", type=Path, help="an existing `sam build` output (x86_64) instead of building")
+    parser.add_argument("--json", type=Path, help="write the figures here (bench/readme.py reads them)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         if args.build:
@@ -126,6 +129,15 @@ def main() -> int:
     print(text)
     verdict = "met" if worst <= TARGET else "NOT met"
     print(f"\nworst handler: {worst:.2f}x import boto3 (target {TARGET}x: {verdict})")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        figures = {
+            "date": date.today().isoformat(),
+            "runs": args.runs,
+            "target": TARGET,
+            "imports_ms": {m: {"off": a, "on": b} for m, a, b in rows},
+        }
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

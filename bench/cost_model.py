@@ -1,32 +1,39 @@
-"""Cost per flow: what 10,000 unpaid orders cost on AWS, counted on the local runtime.
+"""What winback costs on AWS per 1,000 orders and per 1,000 abandoned carts, counted on the
+local runtime.
 
-    python bench/cost_model.py [--orders 10000]
+    python bench/cost_model.py [--orders 2000] [--carts 2000] [--json bench/results/cost.json]
 
-Simulates the orders (40% pay within the 30-minute delay, 20% after the email, 40%
-never) and counts, per flow outcome, the state transitions and Lambda invocations;
-per function, invocations, duration and AWS API calls; in all, DynamoDB read and write
-units, SES messages, SQS requests and EventBridge events. Multiplies them by the
-published prices below and prints the cost per 1,000 orders and per recovered order.
+Two runs, each long enough (16 virtual days) for every flow to end: N orders (40 % pay
+within the 30-minute delay, 20 % after the reminder, 40 % never; a paid order gets its
+confirmation, a first-time buyer the second-purchase email), and N abandoned carts (30 %
+buy within the hour, 20 % after an email, 50 % never). Each counts Step Functions state
+transitions, Lambda invocations and duration, DynamoDB reads and writes, SES emails, SQS
+requests and EventBridge events, prices them at the list prices below, and prints them
+per 1,000, with the largest cost and what would halve it. Every default campaign runs
+but win-back: it and the daily RFM job it needs cost per contact and per day, not per
+order (docs/rfm.md prices them).
 
-Targets: at most 8 state transitions on the longest unpaid-order path, at most 3 when
-the order is paid before the delay ends, at most $0.30 per 1,000 orders with SES.
+Target: under $0.30 per 1,000 orders, all in.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import random
 import sys
 import tempfile
-from collections import Counter, defaultdict
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from unpaid_orders import scenario
+from unpaid_orders import START, scenario
 
 from winback.model.campaigns import default_campaigns
 from winback_local.meter import OUTSIDE, Meter
 from winback_local.runtime import LocalRuntime
-from winback_local.simulate import Simulation
+from winback_local.simulate import Scenario, Simulation
 
 # us-east-1, on-demand, as published on the AWS pricing pages; recorded 2026-11-22.
 PRICES_DATE = "2026-11-22"
@@ -42,8 +49,34 @@ EVENTBRIDGE_PER_EVENT = 1.00 / 1e6
 # On Lambda every AWS call is a network round trip the function waits for; here it is
 # an in-process moto call. Billed time = time measured here + this per call.
 MS_PER_AWS_CALL = 10
-
-TARGET_LONGEST, TARGET_PAID_EARLY, TARGET_PER_1000 = 8, 3, 0.30
+HORIZON = timedelta(days=16)  # the last second-purchase email goes 14 days after a payment
+TARGET_PER_1000_ORDERS = 0.30
+ITEMS = (
+    "Step Functions transitions",
+    "Lambda requests",
+    "Lambda GB-seconds",
+    "DynamoDB writes",
+    "DynamoDB reads",
+    "SES emails",
+    "SQS requests",
+    "EventBridge events",
+)
+PRICE = dict(
+    zip(
+        ITEMS,
+        (
+            SFN_PER_TRANSITION,
+            LAMBDA_PER_REQUEST,
+            LAMBDA_PER_GB_SECOND,
+            DDB_PER_WRITE_UNIT,
+            DDB_PER_READ_UNIT,
+            SES_PER_EMAIL,
+            SQS_PER_REQUEST,
+            EVENTBRIDGE_PER_EVENT,
+        ),
+        strict=True,
+    )
+)
 
 
 class MeteredSimulation(Simulation):
@@ -58,100 +91,131 @@ class MeteredSimulation(Simulation):
         super()._schedule(runtime)
 
 
-def outcome_of_each_execution(timeline: list[dict]) -> dict[str, str]:
-    emailed = {e["order_id"] for e in timeline if e["type"] == "email.sent" and e["template"] == "unpaid_order_coupon"}
-    found = {}
-    for entry in timeline:
-        if entry["type"] == "flow.ended":
-            outcome = entry["outcome"]
-            if entry.get("flow") == "post_purchase":
-                outcome = f"post-purchase {outcome}"
-            elif outcome == "paid":
-                outcome = "paid after the email" if entry["order_id"] in emailed else "paid before the delay"
-            found[entry["execution"].rsplit(":", 1)[-1]] = outcome
-    return found
+def cart_scenario(carts: int, seed: int) -> Scenario:
+    """`carts` checkouts over 12 hours: 30 % bought within the hour, 20 % after an email
+    (1 to 47 hours later), 50 % never."""
+    rng = random.Random(seed)
+    events: list[dict[str, Any]] = []
+    for n in range(carts):
+        started = START + timedelta(seconds=rng.randrange(12 * 3600))
+        cart_id, contact_id, total = f"cart-{n}", f"c-{n}", f"{rng.randrange(10, 300)}.00"
+        contact = {"id": contact_id, "email": f"{contact_id}@example.com", "marketing_consent": True}
+        items = [{"sku": "s", "name": "Course", "unit_price": total, "quantity": 1}]
+        cart = {"cart_id": cart_id, "contact": contact, "items": items, "currency": "EUR", "subtotal": total}
+        cart["restore_url"] = f"https://shop.example.com/cart/{cart_id}"
+        events.append({"at": started, "detail-type": "Checkout Started", "detail": cart})
+        roll = rng.random()
+        if roll >= 0.5:
+            continue
+        bought = started + (
+            timedelta(minutes=rng.randrange(5, 55)) if roll < 0.3 else timedelta(hours=rng.randrange(1, 47))
+        )
+        order = {"order_id": f"o-{n}", "cart_id": cart_id, "contact": contact, "items": items, "currency": "EUR"}
+        order["total"] = total
+        events.append({"at": bought, "detail-type": "Order Created", "detail": order})
+        paid = {"order_id": f"o-{n}", "contact_id": contact_id, "total": total, "currency": "EUR"}
+        events.append({"at": bought + timedelta(minutes=2), "detail-type": "Order Paid", "detail": paid})
+    return Scenario.model_validate({"start": START, "until": START + HORIZON, "events": events})
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=10_000)
-    parser.add_argument(
-        "--flow", action="append", choices=["unpaid_order", "abandoned_cart", "post_purchase"], help="default: all"
-    )
-    args = parser.parse_args()
-    plan, _ = scenario(args.orders, seed=7)
-    # long enough for every flow to end: the last order arrives at 12 h, its coupon window ends
-    # 24.5 h later, and a first-time buyer's second-purchase email goes 14 days after payment
-    plan = plan.model_copy(update={"until": plan.start + timedelta(days=16)})
-    campaigns = [c for c in default_campaigns() if not args.flow or c.flow in args.flow]
+@dataclass
+class Usage:
+    """What one run would be billed for, counted."""
+
+    units: int  # orders or carts
+    counts: dict[str, float] = field(default_factory=dict)
+    emails: int = 0
+
+    def cost(self, item: str) -> float:
+        return self.counts[item] * PRICE[item]
+
+    def per_1000(self, item: str) -> tuple[float, float]:
+        """(count, dollars) per 1,000 units."""
+        scale = 1000 / self.units
+        return self.counts[item] * scale, self.cost(item) * scale
+
+    @property
+    def total_per_1000(self) -> float:
+        return sum(self.per_1000(item)[1] for item in ITEMS)
+
+
+def metered(plan: Scenario, units: int) -> Usage:
+    # Win-back and the daily RFM job it needs cost per contact and per day, not per order:
+    # docs/rfm.md prices them.
+    campaigns = [c for c in default_campaigns() if c.flow != "winback"]
     simulation = MeteredSimulation(plan, campaigns)
     with tempfile.TemporaryDirectory() as out:
         report = simulation.run(Path(out))
     meter, runtime = simulation.meter, simulation.runtime
-    timeline = runtime.timeline
-
-    outcomes = outcome_of_each_execution(timeline)
-    by_outcome: dict[str, list] = defaultdict(list)
-    for ended in runtime.ended:
-        by_outcome[outcomes.get(ended.name, ended.status)].append(ended)
-    print(f"{args.orders} orders; prices: us-east-1 on-demand, recorded {PRICES_DATE}\n")
-    print(f"{'flow outcome':24s} {'flows':>7s} {'transitions':>12s} {'max':>5s} {'tasks':>6s}")
-    for outcome, rows in sorted(by_outcome.items()):
-        avg = sum(r.transitions for r in rows) / len(rows)
-        print(
-            f"{outcome:24s} {len(rows):7d} {avg:12.2f} {max(r.transitions for r in rows):5d} "
-            f"{sum(r.tasks for r in rows) / len(rows):6.2f}"
-        )
-
-    print(f"\n{'function':30s} {'invocations':>11s} {'ms here':>9s} {'AWS calls':>10s}  calls by operation")
-    for function in sorted(set(meter.invocations) | set(meter.calls)):
-        calls = meter.calls[function]
-        ops = ", ".join(f"{op} {n}" for op, n in calls.most_common())
-        print(
-            f"{function:30s} {meter.invocations[function]:11d} {meter.billed_ms[function]:9d} "
-            f"{sum(calls.values()):10d}  {ops}"
-        )
-
-    transitions = sum(r.transitions for r in runtime.ended)
-    invocations = sum(meter.invocations.values())
     in_functions = sum(sum(c.values()) for f, c in meter.calls.items() if f != OUTSIDE)
     gb_seconds = (sum(meter.billed_ms.values()) + MS_PER_AWS_CALL * in_functions) / 1000 * LAMBDA_MEMORY_GB
-    writes = meter.count("dynamodb.PutItem") + meter.count("dynamodb.UpdateItem") + meter.count("dynamodb.DeleteItem")
-    reads = meter.count("dynamodb.GetItem") + meter.count("dynamodb.Query") + meter.count("dynamodb.Scan")
-    emails = report["emails_sent"]
     events = report["events_in"]
     batches = meter.invocations.get("OrderEventsFunction", 0)
-    sqs_requests = events + 2 * batches  # EventBridge's send per event; the event source's receive and delete
-    costs = Counter(
-        {
-            "Step Functions transitions": transitions * SFN_PER_TRANSITION,
-            "Lambda requests": invocations * LAMBDA_PER_REQUEST,
-            "Lambda duration": gb_seconds * LAMBDA_PER_GB_SECOND,
-            "DynamoDB writes": writes * DDB_PER_WRITE_UNIT,
-            "DynamoDB reads": reads * DDB_PER_READ_UNIT,
-            "SES emails": emails * SES_PER_EMAIL,
-            "SQS requests": sqs_requests * SQS_PER_REQUEST,
-            "EventBridge events": events * EVENTBRIDGE_PER_EVENT,
-        }
+    counts = {
+        "Step Functions transitions": sum(e.transitions for e in runtime.ended),
+        "Lambda requests": sum(meter.invocations.values()),
+        "Lambda GB-seconds": gb_seconds,
+        "DynamoDB writes": sum(meter.count(f"dynamodb.{op}") for op in ("PutItem", "UpdateItem", "DeleteItem")),
+        "DynamoDB reads": sum(meter.count(f"dynamodb.{op}") for op in ("GetItem", "Query", "Scan", "BatchGetItem")),
+        "SES emails": report["emails_sent"],
+        "SQS requests": events + 2 * batches,  # EventBridge's send per event; the event source's receive and delete
+        "EventBridge events": events + meter.count("events.PutEvents"),
+    }
+    return Usage(units, counts, report["emails_sent"])
+
+
+def table(orders: Usage, carts: Usage) -> str:
+    lines = [f"{'per 1,000':28s} {'orders':>10s} {'cost':>9s} {'carts':>10s} {'cost':>9s}"]
+    for item in ITEMS:
+        (o_count, o_cost), (c_count, c_cost) = orders.per_1000(item), carts.per_1000(item)
+        lines.append(f"{item:28s} {o_count:10,.0f} ${o_cost:8.4f} {c_count:10,.0f} ${c_cost:8.4f}")
+    lines.append(f"{'total':28s} {'':10s} ${orders.total_per_1000:8.4f} {'':10s} ${carts.total_per_1000:8.4f}")
+    return "\n".join(lines)
+
+
+HALVING = (
+    "Step Functions Standard bills each state entered. The short runs of states between two waits "
+    "(check, decide, send, record) as Express workflows called from the Standard one would be billed per "
+    "request and duration instead: about $0.000001 per run and 64 MB-seconds instead of 4 to 6 transitions "
+    "at $0.000025 each, which halves the transitions' cost; the waits stay in Standard (Express runs at most "
+    "5 minutes)."
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--carts", type=int, default=2000)
+    parser.add_argument("--json", type=Path, help="write the figures here (bench/readme.py reads them)")
+    args = parser.parse_args()
+    plan, _ = scenario(args.orders, seed=7)
+    orders = metered(plan.model_copy(update={"until": plan.start + HORIZON}), args.orders)
+    carts = metered(cart_scenario(args.carts, seed=11), args.carts)
+    print(
+        f"{args.orders} orders and {args.carts} carts, every default campaign but win-back; "
+        f"prices: us-east-1 on-demand, recorded {PRICES_DATE}\n"
     )
-    print(f"\n{'item':28s} {'count':>10s} {'cost':>10s}")
-    counts = [transitions, invocations, round(gb_seconds, 1), writes, reads, emails, sqs_requests, events]
-    for (item, cost), count in zip(costs.items(), counts, strict=True):
-        print(f"{item:28s} {count:>10} ${cost:9.4f}")
-    total = sum(costs.values())
-    recovered = report["orders_recovered"]
-    per_1000 = total / args.orders * 1000
-    print(f"{'total':28s} {'':>10s} ${total:9.4f}")
-    print(f"\ncost per 1,000 orders      ${per_1000:.4f}  (target ${TARGET_PER_1000:.2f})")
-    print(f"cost per recovered order   ${total / max(recovered, 1):.4f}  ({recovered} recovered)")
-    ingestion_calls = sum(meter.calls["OrderEventsFunction"].values())
-    print(f"AWS calls per event        {ingestion_calls / events:.2f}  (ingestion, {events} events)")
-    longest = max(r.transitions for r in runtime.ended)
-    early = max((r.transitions for r in by_outcome.get("paid before the delay", [])), default=0)
-    print(f"longest path               {longest} transitions (target {TARGET_LONGEST})")
-    print(f"paid before the delay      {early} transitions (target {TARGET_PAID_EARLY})")
-    ok = longest <= TARGET_LONGEST and early <= TARGET_PAID_EARLY and per_1000 <= TARGET_PER_1000
-    print("targets                    " + ("all met" if ok else "NOT all met: see above"))
+    print(table(orders, carts))
+    largest = max(ITEMS, key=lambda item: orders.per_1000(item)[1])
+    share = orders.per_1000(largest)[1] / orders.total_per_1000
+    print(f"\nlargest cost per order: {largest}, {share:.0%} of it")
+    print(f"to halve it: {HALVING}")
+    verdict = "met" if orders.total_per_1000 <= TARGET_PER_1000_ORDERS else "NOT met"
+    print(f"cost per 1,000 orders ${orders.total_per_1000:.3f} (target ${TARGET_PER_1000_ORDERS:.2f}: {verdict})")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        figures = {
+            "date": date.today().isoformat(),
+            "prices_date": PRICES_DATE,
+            "halving": HALVING,
+            "orders": args.orders,
+            "carts": args.carts,
+            "per_1000": {item: {"orders": orders.per_1000(item), "carts": carts.per_1000(item)} for item in ITEMS},
+            "total_per_1000": {"orders": orders.total_per_1000, "carts": carts.total_per_1000},
+            "largest": {"item": largest, "share": share},
+            "target_per_1000_orders": TARGET_PER_1000_ORDERS,
+        }
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -98,6 +99,7 @@ def main() -> int:
     )
     print(f"orders recovered    {report['orders_recovered']}  revenue {report['revenue_recovered']}")
     print(f"wall time           {elapsed:.1f} s for {virtual / 3600:.0f} virtual hours")
+    print(f"peak memory         {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     print(f"orders per second   {args.orders / elapsed:.0f}")
     print(f"virtual/real ratio  {virtual / elapsed:,.0f}x")
     expected_emails = mix["pay_after_email"] + mix["never_pay"]
