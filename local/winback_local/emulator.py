@@ -7,6 +7,8 @@ the repetition; none of them changes what a handler or a state machine does or s
 - Step Functions' JSONPath expressions (`InputPath`, `ResultPath`, `$.field`...) are
   parsed once per text: moto builds a new PLY parser, tables and all, for every one.
 - a response class's action names are listed once per class, not once per request.
+- DynamoDB update expressions are parsed once per text (the validator works on a copy
+  of the parsed expression, as it always did).
 - DynamoDB's item operations (GetItem, PutItem, Query...) answer with their result
   written as JSON directly: moto's result is already in DynamoDB's wire format, and its
   generic serializer walks the output shape attribute by attribute to write the same
@@ -56,6 +58,7 @@ def install(check: bool = False) -> Callable[[], None]:
     from botocore.signers import RequestSigner
     from moto.core import responses
     from moto.core.responses import ActionResult
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
     from moto.dynamodb.responses import DynamoResult
     from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.utils import json_path
@@ -66,8 +69,10 @@ def install(check: bool = False) -> Callable[[], None]:
         responses.method_names_from_class,
         ActionResult.execute_result,
         RequestSigner.sign,
+        UpdateExpressionParser.__dict__["make"],
     )
     sign = RequestSigner.sign
+    parse_update = functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make)
 
     def sign_presigned_only(self: RequestSigner, operation_name: str, request: Any, *args: Any, **kwargs: Any) -> None:
         if args or kwargs.get("signing_type", "standard") != "standard" or kwargs.get("expires_in"):
@@ -100,14 +105,18 @@ def install(check: bool = False) -> Callable[[], None]:
     responses.method_names_from_class = functools.lru_cache(maxsize=256)(responses.method_names_from_class)
     ActionResult.execute_result = execute_result  # type: ignore[method-assign]
     RequestSigner.sign = sign_presigned_only  # type: ignore[method-assign]
+    UpdateExpressionParser.make = staticmethod(parse_update)  # type: ignore[assignment,method-assign]
 
     def undo() -> None:
+        make: Any
         (
             json_path.parse,
             result_path.parse,
             responses.method_names_from_class,
             ActionResult.execute_result,  # type: ignore[method-assign]
             RequestSigner.sign,  # type: ignore[method-assign]
+            make,
         ) = originals
+        UpdateExpressionParser.make = make  # type: ignore[method-assign]
 
     return undo
