@@ -6,7 +6,11 @@ intervals sleep in real time and its Lambda tasks need Docker. This module:
 - parks a thread at every Wait/Retry sleep until the virtual clock reaches its due time;
 - starts executions only when the clock lets them run, and one thread at a time, so a
   run is deterministic and moto's in-memory backends see one writer;
-- answers `lambda:invoke` tasks in-process with the handler a function name maps to.
+- answers `lambda:invoke` tasks in-process with the handler a function name maps to;
+- runs an execution's program and its task states in the execution's own thread (moto
+  starts two more threads per execution and one per task, to enforce time-outs in real
+  seconds, which mean nothing on a virtual clock): one parked thread per waiting
+  execution instead of two, and no thread started per task.
 
 `VirtualClock.advance_to(t)` runs everything due up to `t`, in due-time order, each
 until it parks again or ends. Known of moto 5.2.5 (pinned): patching
@@ -34,6 +38,28 @@ from botocore.awsrequest import AWSResponse
 
 # A thread that does not park or finish within this many real seconds is stuck.
 SETTLE_TIMEOUT = 120.0
+
+
+class _InPlace:
+    """A `threading.Thread` stand-in that runs its target at start(), in the caller's thread."""
+
+    def __init__(self, target: Callable[..., Any], args: tuple[Any, ...] = (), daemon: bool = True) -> None:
+        self._target, self._args = target, args
+
+    def start(self) -> None:
+        self._target(*self._args)
+
+    def join(self, timeout: float | None = None) -> None:
+        return None
+
+    def is_alive(self) -> bool:
+        return False
+
+
+class _ThreadingInPlace:
+    """What moto's Program module sees as `threading`: Thread runs in place."""
+
+    Thread = _InPlace
 
 
 class Stuck(RuntimeError):
@@ -203,8 +229,11 @@ def install(
 ) -> Callable[[], None]:
     """Patch moto's engine onto `clock` and `routes`; returns the undo function.
     `on_end` hears how each execution ended."""
+    from moto.stepfunctions.parser import utils as sfn_utils
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
     from moto.stepfunctions.parser.asl.component.common.retry import jitter_strategy_decl, retrier_decl
+    from moto.stepfunctions.parser.asl.component.program import program
+    from moto.stepfunctions.parser.asl.component.state.exec import execute_state
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.inline_iteration_component import (
         InlineIterationComponent,
     )
@@ -223,6 +252,8 @@ def install(
         lambda_eval_utils.boto_client_for,
         InlineIterationComponent._launch_worker,
         jitter_strategy_decl.random,
+        program.threading,
+        execute_state.Thread,
     )
     parse = ExecutionWorker._get_evaluation_entrypoint
     clients: dict[tuple[str, str], Any] = {}
@@ -264,6 +295,7 @@ def install(
     def start(self: ExecutionWorker) -> None:
         def run() -> None:
             self._execution_logic()
+            sfn_utils.TMP_THREADS.clear()  # moto keeps every worker it started, for its own tests
             if on_end is None or self.env is None:
                 return
             state = self.env.program_state()
@@ -299,6 +331,8 @@ def install(
     InlineIterationComponent._launch_worker = map_worker_in_place  # type: ignore[method-assign]
     # Retry jitter from a seeded generator: the same run gives the same retry times.
     jitter_strategy_decl.random = random.Random(0)  # type: ignore[assignment]  # noqa: S311
+    program.threading = _ThreadingInPlace  # type: ignore[assignment]
+    execute_state.Thread = _InPlace  # type: ignore[assignment,misc]
     events = boto3._get_default_session().events
     events.register("before-call.lambda.Invoke", routes, unique_id="winback-local-lambda")  # type: ignore[arg-type]
 
@@ -312,6 +346,8 @@ def install(
             lambda_eval_utils.boto_client_for,  # type: ignore[assignment]
             InlineIterationComponent._launch_worker,  # type: ignore[method-assign]
             jitter_strategy_decl.random,  # type: ignore[assignment]
+            program.threading,  # type: ignore[assignment]
+            execute_state.Thread,  # type: ignore[misc]
         ) = originals
         events.unregister("before-call.lambda.Invoke", unique_id="winback-local-lambda")
 
