@@ -111,7 +111,7 @@ def cart_scenario(carts: int, seed: int) -> Scenario:
             timedelta(minutes=rng.randrange(5, 55)) if roll < 0.3 else timedelta(hours=rng.randrange(1, 47))
         )
         order = {"order_id": f"o-{n}", "cart_id": cart_id, "contact": contact, "items": items, "currency": "EUR"}
-        order["total"] = total
+        order |= {"total": total, "offer_id": "course", "pay_url": f"https://shop.example.com/pay/o-{n}"}
         events.append({"at": bought, "detail-type": "Order Created", "detail": order})
         paid = {"order_id": f"o-{n}", "contact_id": contact_id, "total": total, "currency": "EUR"}
         events.append({"at": bought + timedelta(minutes=2), "detail-type": "Order Paid", "detail": paid})
@@ -146,6 +146,11 @@ def metered(plan: Scenario, units: int) -> Usage:
     simulation = MeteredSimulation(plan, campaigns)
     with tempfile.TemporaryDirectory() as out:
         report = simulation.run(Path(out))
+    if report["events_rejected"] or report["flows_failed"]:  # a cost counted on failures would mislead
+        raise SystemExit(
+            f"the scenario did not run cleanly: {report['events_rejected']} events rejected, "
+            f"{report['flows_failed']} flows failed"
+        )
     meter, runtime = simulation.meter, simulation.runtime
     in_functions = sum(sum(c.values()) for f, c in meter.calls.items() if f != OUTSIDE)
     gb_seconds = (sum(meter.billed_ms.values()) + MS_PER_AWS_CALL * in_functions) / 1000 * LAMBDA_MEMORY_GB
