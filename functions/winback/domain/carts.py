@@ -152,13 +152,18 @@ def resume(cart_id: str, order_id: str, at: datetime) -> None:
     _start_series(cart_id, f"{cart_id}#after#{order_id}", at, record=True, resumed=True)
 
 
-def _ended_by_purchase(cart: CartRecord) -> str | None:
+def _customer(cart: CartRecord) -> CustomerRecord | None:
+    """The shopper's purchase record, read only while the cart is open (a closed cart's
+    status says how it ended)."""
+    return find(CustomerRecord, cart.contact_id) if cart.status == "open" else None
+
+
+def _ended_by_purchase(cart: CartRecord, customer: CustomerRecord | None) -> str | None:
     """ "ordered", "emptied" or "bought" if the shopper ordered or emptied this cart or
     bought anything since it started (Order Paid does not name its cart); None while
-    abandoned."""
+    abandoned. `customer`: the shopper's record, as `_customer` reads it."""
     if cart.status != "open":
         return cart.status
-    customer = find(CustomerRecord, cart.contact_id)
     started = cart.started_at
     if customer is None or started is None:
         return None
@@ -177,7 +182,8 @@ def _end(execution: str, cart_id: str, outcome: str, **fields: Any) -> dict[str,
 def remind(cart_id: str, campaign_id: str, execution: str, step: int) -> dict[str, Any]:
     """Email `step` (1 need help, 2 on hold, 3 the offer) unless the cart was bought."""
     cart = CartRecord.get(cart_id, consistent_read=True)
-    outcome = _ended_by_purchase(cart)
+    customer = _customer(cart)
+    outcome = _ended_by_purchase(cart, customer)
     if outcome:
         return _end(execution, cart_id, outcome, emails_sent=step - 1)
     campaign = campaign_store.get(campaign_id, CartCampaign)
@@ -192,7 +198,7 @@ def remind(cart_id: str, campaign_id: str, execution: str, step: int) -> dict[st
     send_id = f"{FLOW}#{cart_id}#{step}"
     if sending.was_sent(send_id):
         return {"go_on": True, "offer": False}  # sent before the cart was ordered: a resumed series
-    held = sending.hold(person, campaign, send_id, HELD_AT_MOST)
+    held = sending.hold(person, campaign, send_id, HELD_AT_MOST, customer)
     if held and "skip" in held:
         return {"go_on": True, "offer": False}  # this email is skipped, the series goes on
     if held:
@@ -256,6 +262,6 @@ def end_series(cart_id: str, campaign_id: str, execution: str) -> dict[str, Any]
     campaign = campaign_store.get(campaign_id, CartCampaign)
     if cart.contact_id:
         coupons.leave_list(campaign, cart.contact_id, f"cart#{cart_id}")
-    outcome = _ended_by_purchase(cart) or "completed"
+    outcome = _ended_by_purchase(cart, _customer(cart)) or "completed"
     journal.record("flow.ended", flow=FLOW, execution=execution, outcome=outcome, cart_id=cart_id)
     return {"outcome": outcome}

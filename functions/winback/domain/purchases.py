@@ -170,7 +170,7 @@ def send_second_purchase(order_id: str, campaign_id: str, execution: str, first_
         return _end(execution, order_id, f"skipped_{reason}")
     assert person is not None
     send_id = f"{FLOW}#{order_id}#second_purchase"
-    held = sending.hold(person, campaign, send_id, timedelta(days=7))
+    held = sending.hold(person, campaign, send_id, timedelta(days=7), customer)
     if held and "skip" in held:
         return _end(execution, order_id, f"skipped_{held['skip']}")
     if held:

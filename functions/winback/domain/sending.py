@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError
 
 from winback.aws import journal
-from winback.aws.store import ContactRecord, SendRecord, condition_failed, find, kept_until
+from winback.aws.store import ContactRecord, CustomerRecord, SendRecord, condition_failed, find, kept_until
 from winback.model import clock
 from winback.model.campaigns import Campaign, EmailStep, Variant
 
@@ -43,21 +43,29 @@ def cannot_email(person: ContactRecord | None, marketing: bool = True) -> str | 
     return suppression.reason(person.email, marketing)
 
 
-def hold(person: ContactRecord, campaign: Campaign, send_id: str, max_delay: timedelta) -> dict[str, Any] | None:
+def hold(
+    person: ContactRecord,
+    campaign: Campaign,
+    send_id: str,
+    max_delay: timedelta,
+    customer: CustomerRecord | None = None,
+) -> dict[str, Any] | None:
     """None: the marketing email may go now (its slot is taken). Else what the flow does:
     {"delay_until": ISO time} to wait for the contact's next allowed moment (quiet hours,
     frequency cap, minimum gap), or {"skip": reason} when waiting longer than `max_delay`
-    would make the email pointless. Each decision is in the timeline with its reason."""
+    would make the email pointless. Each decision is in the timeline with its reason.
+    `customer`: the contact's record if the step has just read it (consistently); the
+    conditional write below catches any change since, and a retry reads it again."""
     from pynamodb.exceptions import UpdateError
 
-    from winback.aws.store import CustomerRecord
     from winback.model.pacing import Rules, next_allowed, reason_held
 
     rules, now = Rules.from_env(), clock.now()
     if campaign.holds_out(person.contact_id):
         return None  # nothing goes out, so nothing takes the contact's slot
-    for _ in range(3):  # another flow may take the slot between the read and the write
-        customer = find(CustomerRecord, person.contact_id)
+    for attempt in range(3):  # another flow may take the slot between the read and the write
+        if attempt or customer is None:
+            customer = find(CustomerRecord, person.contact_id)
         if customer is not None and customer.marketing_last_for == send_id:
             return None  # a retried step: its slot is taken already
         sent = [clock.parse(s) for s in (customer.marketing_sent or [])] if customer else []

@@ -92,7 +92,8 @@ def offer(campaign_id: str, contact_id: str, send_id: str, execution: str) -> di
     """After the wait: still allowed, not bought meanwhile? A coupon and the email."""
     campaign = campaign_store.get(campaign_id, WinBackCampaign)
     now = clock.now()
-    if history.bought_since(find(CustomerRecord, contact_id), now - timedelta(hours=campaign.purchase_window_hours)):
+    customer = find(CustomerRecord, contact_id)
+    if history.bought_since(customer, now - timedelta(hours=campaign.purchase_window_hours)):
         return _end(execution, contact_id, "bought")
     person = sending.contact(contact_id)
     reason = sending.cannot_email(person)
@@ -100,7 +101,7 @@ def offer(campaign_id: str, contact_id: str, send_id: str, execution: str) -> di
         journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason=reason)
         return _end(execution, contact_id, f"skipped_{reason}")
     assert person is not None
-    held = sending.hold(person, campaign, send_id, timedelta(days=7))
+    held = sending.hold(person, campaign, send_id, timedelta(days=7), customer)
     if held and "skip" in held:
         return _end(execution, contact_id, f"skipped_{held['skip']}")
     if held:
