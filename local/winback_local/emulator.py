@@ -8,7 +8,8 @@ the repetition; none of them changes what a handler or a state machine does or s
   parsed once per text: moto builds a new PLY parser, tables and all, for every one.
 - a response class's action names are listed once per class, not once per request.
 - DynamoDB update expressions are parsed once per text (the validator works on a copy
-  of the parsed expression, as it always did).
+  of the parsed expression, as it always did), and each of the validator's passes
+  builds its table of node types once rather than at every node it visits.
 - DynamoDB's item operations (GetItem, PutItem, Query...) answer with their result
   written as JSON directly: moto's result is already in DynamoDB's wire format, and its
   generic serializer walks the output shape attribute by attribute to write the same
@@ -58,6 +59,7 @@ def install(check: bool = False) -> Callable[[], None]:
     from botocore.signers import RequestSigner
     from moto.core import responses
     from moto.core.responses import ActionResult
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
     from moto.dynamodb.responses import DynamoResult
     from moto.stepfunctions.parser.asl.component.common.path import result_path
@@ -70,6 +72,8 @@ def install(check: bool = False) -> Callable[[], None]:
         ActionResult.execute_result,
         RequestSigner.sign,
         UpdateExpressionParser.__dict__["make"],
+        DepthFirstTraverser.nodes_to_be_processed,
+        DepthFirstTraverser.process,
     )
     sign = RequestSigner.sign
     parse_update = functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make)
@@ -77,6 +81,26 @@ def install(check: bool = False) -> Callable[[], None]:
     def sign_presigned_only(self: RequestSigner, operation_name: str, request: Any, *args: Any, **kwargs: Any) -> None:
         if args or kwargs.get("signing_type", "standard") != "standard" or kwargs.get("expires_in"):
             sign(self, operation_name, request, *args, **kwargs)
+
+    def processors(traverser: Any) -> tuple[tuple[type, Any], ...]:
+        """The pass's (node type, processor) pairs, made once per pass: the map holds bound
+        methods of the pass and nothing that changes."""
+        found: tuple[tuple[type, Any], ...] | None = traverser.__dict__.get("_winback_processors")
+        if found is None:
+            found = traverser.__dict__["_winback_processors"] = tuple(traverser._processing_map().items())
+        return found
+
+    def nodes_to_be_processed(traverser: Any) -> tuple[type, ...]:
+        found: tuple[type, ...] | None = traverser.__dict__.get("_winback_nodes")
+        if found is None:
+            found = traverser.__dict__["_winback_nodes"] = tuple(kind for kind, _ in processors(traverser))
+        return found
+
+    def process(traverser: Any, node: Any) -> Any:
+        for kind, processor in processors(traverser):
+            if isinstance(node, kind):
+                return processor(node)
+        return None
 
     serialize = ActionResult.execute_result
 
@@ -106,6 +130,8 @@ def install(check: bool = False) -> Callable[[], None]:
     ActionResult.execute_result = execute_result  # type: ignore[method-assign]
     RequestSigner.sign = sign_presigned_only  # type: ignore[method-assign]
     UpdateExpressionParser.make = staticmethod(parse_update)  # type: ignore[assignment,method-assign]
+    DepthFirstTraverser.nodes_to_be_processed = nodes_to_be_processed  # type: ignore[method-assign]
+    DepthFirstTraverser.process = process  # type: ignore[method-assign]
 
     def undo() -> None:
         make: Any
@@ -116,6 +142,8 @@ def install(check: bool = False) -> Callable[[], None]:
             ActionResult.execute_result,  # type: ignore[method-assign]
             RequestSigner.sign,  # type: ignore[method-assign]
             make,
+            DepthFirstTraverser.nodes_to_be_processed,  # type: ignore[method-assign]
+            DepthFirstTraverser.process,  # type: ignore[method-assign]
         ) = originals
         UpdateExpressionParser.make = make  # type: ignore[method-assign]
 
