@@ -15,7 +15,8 @@ the repetition; none of them changes what a handler or a state machine does or s
   generic serializer walks the output shape attribute by attribute to write the same
   text. Everything else (errors, table descriptions) goes through moto's serializer.
 - requests to the in-process AWS are not signed (SigV4): moto does not check signatures.
-  Presigned URLs are still signed.
+  Presigned URLs are still signed. Nor is the User-Agent header rebuilt for each request
+  (it keeps the one the client was made with): moto does not read it.
 
 `install()` returns the undo function. With `check=True` every fast DynamoDB answer is
 compared with the serializer's and a difference noted in `mismatches`: a test runs a
@@ -57,6 +58,7 @@ answered: Counter[str] = Counter()  # fast answers given, by operation
 
 def install(check: bool = False) -> Callable[[], None]:
     from botocore.signers import RequestSigner
+    from botocore.useragent import UserAgentString
     from moto.core import responses
     from moto.core.responses import ActionResult
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
@@ -74,6 +76,7 @@ def install(check: bool = False) -> Callable[[], None]:
         UpdateExpressionParser.__dict__["make"],
         DepthFirstTraverser.nodes_to_be_processed,
         DepthFirstTraverser.process,
+        UserAgentString.rebuild_and_replace_user_agent_handler,
     )
     sign = RequestSigner.sign
     parse_update = functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make)
@@ -100,6 +103,9 @@ def install(check: bool = False) -> Callable[[], None]:
         for kind, processor in processors(traverser):
             if isinstance(node, kind):
                 return processor(node)
+        return None
+
+    def keep_user_agent(agent: UserAgentString, operation_name: str, request: Any, **kwargs: Any) -> None:
         return None
 
     serialize = ActionResult.execute_result
@@ -132,6 +138,7 @@ def install(check: bool = False) -> Callable[[], None]:
     UpdateExpressionParser.make = staticmethod(parse_update)  # type: ignore[assignment,method-assign]
     DepthFirstTraverser.nodes_to_be_processed = nodes_to_be_processed  # type: ignore[method-assign]
     DepthFirstTraverser.process = process  # type: ignore[method-assign]
+    UserAgentString.rebuild_and_replace_user_agent_handler = keep_user_agent  # type: ignore[method-assign,assignment]
 
     def undo() -> None:
         make: Any
@@ -144,6 +151,7 @@ def install(check: bool = False) -> Callable[[], None]:
             make,
             DepthFirstTraverser.nodes_to_be_processed,  # type: ignore[method-assign]
             DepthFirstTraverser.process,  # type: ignore[method-assign]
+            UserAgentString.rebuild_and_replace_user_agent_handler,  # type: ignore[method-assign]
         ) = originals
         UpdateExpressionParser.make = make  # type: ignore[method-assign]
 
