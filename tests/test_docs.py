@@ -70,3 +70,14 @@ def test_the_readmes_examples_of_money_and_dates_are_what_the_code_renders() -> 
     from winback_local.readme import README, block, current
 
     assert current(README.read_text(encoding="utf-8")) == block(), "run: .venv/bin/python -m winback_local.readme"
+
+
+def test_the_readmes_performance_section_is_what_the_benchmarks_saved() -> None:
+    """`make bench` saves its figures in bench/results/ and bench/readme.py writes them
+    into the README: a hand edit of the section, or a figure not carried over, fails."""
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "readme.py"), "--check"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

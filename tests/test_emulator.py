@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from winback.aws import store
 from winback_local import emulator
 from winback_local.cli import main
 
@@ -30,11 +29,3 @@ def test_direct_dynamodb_answers_equal_the_serializers_over_the_demo(
     assert {"GetItem", "PutItem", "UpdateItem", "Query", "DeleteItem"} <= set(emulator.answered)
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["emails_sent"] == 11  # the run is the demo's usual one
-
-
-def test_every_table_is_reached_through_one_dynamodb_client() -> None:
-    """pynamodb would build a botocore session and client per table; each costs the
-    handler ~80 ms on its first call to that table."""
-    clients = {id(model._get_connection().connection.client) for model in (store.OrderRecord, store.ContactRecord)}
-    clients.add(id(store.SuppressionRecord._get_connection().connection.client))
-    assert len(clients) == 1

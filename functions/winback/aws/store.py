@@ -7,9 +7,8 @@ the defaults are the names the local runtime creates.
 from __future__ import annotations
 
 import os
-import threading
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -21,10 +20,11 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.connection.base import Connection
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+
+from winback.aws.connection import one_client_for_every_table
 
 TABLE_ENV = {
     "OrderRecord": ("ORDERS_TABLE", "winback-orders"),
@@ -45,30 +45,7 @@ TABLE_ENV = {
 
 M = TypeVar("M", bound=Model)
 
-# pynamodb gives every table its own botocore session and client: a handler's first call
-# on each table loads the service models again, ~80 ms and ~6 MB a table (759 ms against
-# 292 ms for the first calls on six tables, measured). One DynamoDB client serves every
-# table here: they share region, endpoint and settings (no model sets its own).
-_make_client = Connection.client.fget  # type: ignore[attr-defined]
-_clients: dict[tuple[str | None, str | None], Any] = {}
-_client_lock = threading.Lock()
-
-
-def _one_client(connection: Connection) -> Any:
-    """The client for the connection's region and endpoint, made once (and again if it
-    holds no credentials: pynamodb's guard against botocore caching empty ones)."""
-    key = (connection.region, connection.host)
-    client = _clients.get(key)
-    if client is None or (client._request_signer and not client._request_signer._credentials):
-        with _client_lock:  # botocore creates clients unsafely across threads (history import)
-            if _clients.get(key) is client:  # no other thread made it meanwhile
-                connection._client = None
-                _clients[key] = _make_client(connection)
-            client = _clients[key]
-    return client
-
-
-Connection.client = property(_one_client)  # type: ignore[method-assign,assignment]
+one_client_for_every_table()
 
 
 def find[M: Model](model: type[M], key: str | None, range_key: str | None = None) -> M | None:
