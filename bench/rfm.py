@@ -22,7 +22,6 @@ from decimal import Decimal
 from winback.aws.store import CustomerRecord
 from winback.domain import history
 from winback.model.campaigns import default_campaigns
-from winback_local import engine
 from winback_local.meter import Meter
 from winback_local.runtime import LocalRuntime
 
@@ -69,7 +68,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=100_000)
     args = parser.parse_args()
-    engine.SETTLE_TIMEOUT = 3600.0  # one RFM execution reads the whole table in one thread here
     rng = random.Random(1)
     campaigns = [c for c in default_campaigns() if c.flow == "winback"]
     with LocalRuntime(START, campaigns) as runtime:

@@ -21,7 +21,6 @@ from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
 
 from winback.model.campaigns import default_campaigns
-from winback_local import engine
 from winback_local.faults import Faults
 from winback_local.runtime import LocalRuntime
 
@@ -48,7 +47,6 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=14)
     parser.add_argument("--faults", action="store_true")
     args = parser.parse_args()
-    engine.SETTLE_TIMEOUT = 3600.0
     unpaid = [c for c in default_campaigns() if c.flow == "unpaid_order"]
     began = time.perf_counter()
     with LocalRuntime(START, unpaid) as runtime:

@@ -127,13 +127,23 @@ def test_an_unknown_function_fails_the_task_instead_of_hanging(engine) -> None:
 def test_close_ends_parked_executions(engine) -> None:
     clock, routes, arn = engine
     routes.add("Echo", lambda payload: payload)
-    before = threading.active_count()
-    for n in range(5):
-        _start(arn, f"parked-{n}", 86_400)
+    executions = [_start(arn, f"parked-{n}", 86_400) for n in range(5)]
     clock.advance_to(T0 + timedelta(minutes=1))
-    assert threading.active_count() >= before + 5
+    assert clock.parked() == 5
+    assert {_status(e) for e in executions} == {"RUNNING"}
     clock.close()
-    deadline = time.monotonic() + 10
-    while threading.active_count() > before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert threading.active_count() <= before
+    assert clock.parked() == 0
+    assert clock.errors == []
+
+
+def test_a_waiting_execution_holds_no_thread(engine) -> None:
+    """Executions are coroutines on the driver's thread: ten thousand waiting flows do
+    not mean ten thousand threads."""
+    clock, routes, arn = engine
+    routes.add("Echo", lambda payload: payload)
+    before = threading.active_count()
+    for n in range(20):
+        _start(arn, f"waiting-{n}", 86_400)
+    clock.advance_to(T0 + timedelta(minutes=1))
+    assert clock.parked() == 20
+    assert threading.active_count() == before

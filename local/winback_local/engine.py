@@ -3,14 +3,16 @@
 moto executes the real ASL, one thread per execution, but its Wait states and Retry
 intervals sleep in real time and its Lambda tasks need Docker. This module:
 
-- parks a thread at every Wait/Retry sleep until the virtual clock reaches its due time;
-- starts executions only when the clock lets them run, and one thread at a time, so a
-  run is deterministic and moto's in-memory backends see one writer;
+- runs each execution as a greenlet (a coroutine with its own stack) in the driver's
+  thread, instead of moto's threads: it parks at every Wait/Retry sleep until the
+  virtual clock reaches its due time, and costs about 8 KB while it waits (a parked
+  thread cost 42);
+- starts executions only when the clock lets them run, one at a time, so a run is
+  deterministic and moto's in-memory backends see one writer;
 - answers `lambda:invoke` tasks in-process with the handler a function name maps to;
-- runs an execution's program and its task states in the execution's own thread (moto
-  starts two more threads per execution and one per task, to enforce time-outs in real
-  seconds, which mean nothing on a virtual clock): one parked thread per waiting
-  execution instead of two, and no thread started per task.
+- runs an execution's program and its task states in place (moto starts two more
+  threads per execution and one per task, to enforce time-outs in real seconds, which
+  mean nothing on a virtual clock).
 
 `VirtualClock.advance_to(t)` runs everything due up to `t`, in due-time order, each
 until it parks again or ends. Known of moto 5.2.5 (pinned): patching
@@ -25,7 +27,6 @@ import itertools
 import json
 import math
 import random
-import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,10 +35,8 @@ from typing import Any
 from urllib.parse import unquote
 
 import boto3
+import greenlet
 from botocore.awsrequest import AWSResponse
-
-# A thread that does not park or finish within this many real seconds is stuck.
-SETTLE_TIMEOUT = 120.0
 
 
 class _InPlace:
@@ -62,10 +61,6 @@ class _ThreadingInPlace:
     Thread = _InPlace
 
 
-class Stuck(RuntimeError):
-    pass
-
-
 class ClockClosed(RuntimeError):
     """Raised in a parked execution when the runtime shuts down: the flow stays unfinished."""
 
@@ -73,10 +68,8 @@ class ClockClosed(RuntimeError):
 class VirtualClock:
     def __init__(self, start: datetime):
         self._now = start
-        self._cond = threading.Condition()
-        self._running = 0
         self._due: list[tuple[datetime, int, Callable[[], None]]] = []
-        self._sleepers: dict[int, Callable[[], None]] = {}
+        self._parked: dict[int, greenlet.greenlet] = {}
         self._seq = itertools.count()
         self._closed = False
         self.errors: list[str] = []
@@ -84,91 +77,66 @@ class VirtualClock:
     def now(self) -> datetime:
         return self._now
 
-    # -- called from execution threads -------------------------------------------
+    # -- called from executions ------------------------------------------------------
     def sleep(self, seconds: float) -> None:
-        """Park the calling execution thread for `seconds` of virtual time."""
-        woken = threading.Event()
+        """Park the calling execution for `seconds` of virtual time."""
+        execution = greenlet.getcurrent()
+        if execution.parent is None:
+            raise RuntimeError("only an execution can wait on the virtual clock")
+        if self._closed:
+            raise ClockClosed("the local runtime is shutting down")
         seq = next(self._seq)
-
-        def wake() -> None:
-            with self._cond:
-                self._sleepers.pop(seq, None)
-                self._running += 1
-            woken.set()
-
-        with self._cond:
-            if self._closed:
-                raise ClockClosed("the local runtime is shutting down")
-            heapq.heappush(self._due, (self._now + timedelta(seconds=seconds), seq, wake))
-            self._sleepers[seq] = wake
-            self._running -= 1
-            self._cond.notify_all()
-        woken.wait()
+        heapq.heappush(self._due, (self._now + timedelta(seconds=seconds), seq, execution.switch))
+        self._parked[seq] = execution
+        try:
+            execution.parent.switch()  # back to the driver until the clock gets here
+        finally:
+            self._parked.pop(seq, None)
         if self._closed:
             raise ClockClosed("the local runtime is shutting down")
 
     def spawn(self, target: Callable[[], None]) -> None:
-        """Run `target` in its own thread once the clock gets to it (now)."""
+        """Run `target` as an execution once the clock gets to it (now)."""
 
         def run() -> None:
             try:
                 target()
             except ClockClosed:
                 pass
-            except BaseException:  # a crash in moto's engine must not hang the clock
+            except BaseException:  # a crash in moto's engine must not stop the clock
                 self.errors.append(traceback.format_exc())
-            finally:
-                with self._cond:
-                    self._running -= 1
-                    self._cond.notify_all()
 
-        def start() -> None:
-            with self._cond:
-                self._running += 1
-            threading.Thread(target=run, daemon=True, name="sfn-execution").start()
-
-        self.call_at(self._now, start)
+        # Made by the driver when due, so that its parent, where it returns when it parks, is the driver.
+        self.call_at(self._now, lambda: greenlet.greenlet(run).switch())
 
     # -- called from the driver ----------------------------------------------------
     def call_at(self, when: datetime, action: Callable[[], None]) -> None:
-        """Run `action` in the driver thread when the clock reaches `when`."""
-        with self._cond:
-            heapq.heappush(self._due, (max(when, self._now), next(self._seq), action))
+        """Run `action` in the driver when the clock reaches `when`."""
+        heapq.heappush(self._due, (max(when, self._now), next(self._seq), action))
 
     def next_due(self) -> datetime | None:
-        with self._cond:
-            return self._due[0][0] if self._due else None
+        return self._due[0][0] if self._due else None
 
     def pending(self) -> int:
-        with self._cond:
-            return len(self._due)
+        return len(self._due)
 
-    def _settle(self) -> None:
-        with self._cond:
-            if not self._cond.wait_for(lambda: self._running == 0, timeout=SETTLE_TIMEOUT):
-                raise Stuck(f"{self._running} execution thread(s) neither parked nor ended")
+    def parked(self) -> int:
+        """Executions waiting on the clock."""
+        return len(self._parked)
 
     def close(self) -> None:
-        """Wake every parked execution so its thread ends; nothing further runs."""
-        with self._cond:
-            self._closed = True
-            sleepers = list(self._sleepers.values())
-            self._due.clear()
-        for wake in sleepers:
-            wake()
-        self._settle()
+        """Wake every parked execution so that it ends; nothing further runs."""
+        self._closed = True
+        self._due.clear()
+        for execution in list(self._parked.values()):
+            execution.switch()
 
     def advance_to(self, until: datetime) -> None:
-        self._settle()
-        while True:
-            with self._cond:
-                if not self._due or self._due[0][0] > until:
-                    self._now = max(self._now, until)
-                    return
-                due, _, action = heapq.heappop(self._due)
-                self._now = max(self._now, due)
-            action()
-            self._settle()
+        while self._due and self._due[0][0] <= until:
+            due, _, action = heapq.heappop(self._due)
+            self._now = max(self._now, due)
+            action()  # an execution runs until it parks again or ends
+        self._now = max(self._now, until)
 
 
 FunctionRoute = Callable[[dict[str, Any]], Any]
@@ -316,7 +284,7 @@ def install(
 
     def map_worker_in_place(self: Any, env: Any, eval_input: Any, job_pool: Any) -> Any:
         """A Map state's iterations run one after the other in the execution's own
-        thread (moto starts a thread per worker), so the clock still sees one writer.
+        execution (moto starts a thread per worker), so the clock still sees one writer.
         The first worker takes every job; MaxConcurrency changes nothing but speed."""
         worker = self._create_worker(env=env, eval_input=eval_input, job_pool=job_pool)
         worker.eval()
