@@ -6,7 +6,9 @@ the repetition; none of them changes what a handler or a state machine does or s
 
 - Step Functions' JSONPath expressions (`InputPath`, `ResultPath`, `$.field`...) are
   parsed once per text: moto builds a new PLY parser, tables and all, for every one.
-- a response class's action names are listed once per class, not once per request.
+- a response class's action names are listed once per class, not once per request, and
+  an action's name is turned into its method's name once; request ids are random hex
+  (moto draws each of their 52 characters by itself).
 - DynamoDB update expressions are parsed once per text (the validator works on a copy
   of the parsed expression, as it always did), and each of the validator's passes
   builds its table of node types once rather than at every node it visits.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import json
+import secrets
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -77,6 +80,8 @@ def install(check: bool = False) -> Callable[[], None]:
         DepthFirstTraverser.nodes_to_be_processed,
         DepthFirstTraverser.process,
         UserAgentString.rebuild_and_replace_user_agent_handler,
+        responses.camelcase_to_underscores,
+        responses.gen_amzn_requestid_long,
     )
     sign = RequestSigner.sign
     parse_update = functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make)
@@ -104,6 +109,12 @@ def install(check: bool = False) -> Callable[[], None]:
             if isinstance(node, kind):
                 return processor(node)
         return None
+
+    def request_id(headerdict: dict[str, Any] | None = None) -> str:
+        found = secrets.token_hex(26)
+        if isinstance(headerdict, dict):
+            headerdict["x-amzn-requestid"] = found
+        return found
 
     def keep_user_agent(agent: UserAgentString, operation_name: str, request: Any, **kwargs: Any) -> None:
         return None
@@ -139,6 +150,8 @@ def install(check: bool = False) -> Callable[[], None]:
     DepthFirstTraverser.nodes_to_be_processed = nodes_to_be_processed  # type: ignore[method-assign]
     DepthFirstTraverser.process = process  # type: ignore[method-assign]
     UserAgentString.rebuild_and_replace_user_agent_handler = keep_user_agent  # type: ignore[method-assign,assignment]
+    responses.camelcase_to_underscores = functools.lru_cache(maxsize=1024)(responses.camelcase_to_underscores)
+    responses.gen_amzn_requestid_long = request_id
 
     def undo() -> None:
         make: Any
@@ -152,6 +165,8 @@ def install(check: bool = False) -> Callable[[], None]:
             DepthFirstTraverser.nodes_to_be_processed,  # type: ignore[method-assign]
             DepthFirstTraverser.process,  # type: ignore[method-assign]
             UserAgentString.rebuild_and_replace_user_agent_handler,  # type: ignore[method-assign]
+            responses.camelcase_to_underscores,
+            responses.gen_amzn_requestid_long,
         ) = originals
         UpdateExpressionParser.make = make  # type: ignore[method-assign]
 
