@@ -147,3 +147,26 @@ def test_a_waiting_execution_holds_no_thread(engine) -> None:
     clock.advance_to(T0 + timedelta(minutes=1))
     assert clock.parked() == 20
     assert threading.active_count() == before
+
+
+def test_an_ended_executions_history_and_outcome_are_still_answered(engine) -> None:
+    """The engine lets an ended execution's working state go and keeps its history packed:
+    GetExecutionHistory and DescribeExecution answer as before."""
+    clock, routes, arn = engine
+    routes.add("Echo", lambda payload: {"seen": payload["name"]})
+    execution = boto3.client("stepfunctions").start_execution(
+        stateMachineArn=arn, name="done", input=json.dumps({"wait": 60, "name": "done"})
+    )["executionArn"]
+    clock.advance_to(T0 + timedelta(hours=1))
+    client = boto3.client("stepfunctions")
+    described = client.describe_execution(executionArn=execution)
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"])["echo"] == {"seen": "done"}
+    events = client.get_execution_history(executionArn=execution)["events"]
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "ExecutionStarted" and kinds[-1] == "ExecutionSucceeded"
+    assert [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")] == [
+        "WaitADay",
+        "Call",
+    ]
+    assert max(events, key=lambda e: e["id"])["type"] == "ExecutionSucceeded"  # what flows.stop_if_still_in reads

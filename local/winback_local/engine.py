@@ -26,8 +26,10 @@ import io
 import itertools
 import json
 import math
+import pickle
 import random
 import traceback
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,6 +61,38 @@ class _ThreadingInPlace:
     """What moto's Program module sees as `threading`: Thread runs in place."""
 
     Thread = _InPlace
+
+
+class _PackedHistory:
+    """An ended execution's event history, pickled and compressed: what
+    GetExecutionHistory answers, at a tenth of the memory of moto's event objects."""
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        self._packed = zlib.compress(pickle.dumps(events, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+    def get_event_history(self) -> list[dict[str, Any]]:
+        return pickle.loads(zlib.decompress(self._packed))  # type: ignore[no-any-return]  # noqa: S301 (our own bytes)
+
+
+class _EndedEnvironment:
+    """What moto reads of an execution's environment once it has ended: its final
+    state, its history, the pools its other APIs look into. The rest (frames, heap,
+    context, the program's components' state) is let go."""
+
+    def __init__(self, env: Any) -> None:
+        self._state = env.program_state()
+        self.event_manager = _PackedHistory(env.event_manager.get_event_history())
+        self.callback_pool_manager = env.callback_pool_manager
+        self.map_run_record_pool_manager = env.map_run_record_pool_manager
+
+    def program_state(self) -> Any:
+        return self._state
+
+    def is_running(self) -> bool:
+        return False
+
+    def set_stop(self, **_: Any) -> None:
+        """StopExecution on an execution that has ended changes nothing."""
 
 
 class ClockClosed(RuntimeError):
@@ -260,22 +294,28 @@ def install(
             raise FailureEventException(self._create_failure_event(env, text))
         return math.ceil((moment.replace(tzinfo=UTC) - clock.now()).total_seconds())
 
+    def _ended(worker: ExecutionWorker) -> Ended:
+        assert worker.env is not None
+        state = worker.env.program_state()
+        events = worker.env.event_manager.get_event_history()
+        entered = sum(1 for e in events if str(e["type"]).endswith("StateEntered"))
+        tasks = sum(1 for e in events if str(e["type"]).endswith("TaskStateEntered"))
+        error = ""
+        if isinstance(state, ProgramError):
+            details = state.error or {}
+            error = f"{details.get('error')}: {details.get('cause')}"
+        status = "SUCCEEDED" if isinstance(state, ProgramEnded) else "FAILED" if error else type(state).__name__
+        return Ended(worker._evaluation_details.execution_details.name, status, entered, tasks, error)
+
     def start(self: ExecutionWorker) -> None:
         def run() -> None:
             self._execution_logic()
             sfn_utils.TMP_THREADS.clear()  # moto keeps every worker it started, for its own tests
-            if on_end is None or self.env is None:
+            if self.env is None:
                 return
-            state = self.env.program_state()
-            events = self.env.event_manager.get_event_history()
-            entered = sum(1 for e in events if str(e["type"]).endswith("StateEntered"))
-            tasks = sum(1 for e in events if str(e["type"]).endswith("TaskStateEntered"))
-            error = ""
-            if isinstance(state, ProgramError):
-                details = state.error or {}
-                error = f"{details.get('error')}: {details.get('cause')}"
-            status = "SUCCEEDED" if isinstance(state, ProgramEnded) else "FAILED" if error else type(state).__name__
-            on_end(Ended(self._evaluation_details.execution_details.name, status, entered, tasks, error))
+            if on_end is not None:
+                on_end(_ended(self))
+            self.env = _EndedEnvironment(self.env)  # type: ignore[assignment]
 
         clock.spawn(run)
 
