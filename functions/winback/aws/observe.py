@@ -1,6 +1,6 @@
 """The Powertools Logger, Tracer and Metrics every handler shares.
 
-Powertools' Tracer loads the X-Ray SDK, about 110 ms of cold start (bench/cold_start.py),
+Powertools' Tracer loads the X-Ray SDK, 10 to 90 ms of cold start (bench/cold_start.py),
 even when disabled. With POWERTOOLS_TRACE_DISABLED=true (the stack's XRayTracing
 parameter set to Disabled) handlers get a tracer that does nothing and import nothing.
 """
