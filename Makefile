@@ -60,7 +60,7 @@ build-check: $(STAMP) $(SAM_STAMP)
 reliability: $(STAMP)
 	$(BIN)/winback reliability
 
-# The performance figures (about 30 minutes): cold start from the built artifact, the
+# The performance figures (about 45 minutes): cold start from the built artifact, the
 # simulation at 1,000 and 10,000 orders, the AWS cost per 1,000 orders and carts; each
 # saves its figures in bench/results/ and bench/readme.py writes them into the README.
 # Then the older benchmarks (ingestion, send rate, the RFM job), which print only.
