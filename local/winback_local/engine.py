@@ -67,10 +67,10 @@ class _PackedHistory:
     """An ended execution's event history, pickled and compressed: what
     GetExecutionHistory answers, at a tenth of the memory of moto's event objects."""
 
-    def __init__(self, events: list[dict[str, Any]]) -> None:
+    def __init__(self, events: list[Any]) -> None:
         self._packed = zlib.compress(pickle.dumps(events, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
-    def get_event_history(self) -> list[dict[str, Any]]:
+    def get_event_history(self) -> list[Any]:
         return pickle.loads(zlib.decompress(self._packed))  # type: ignore[no-any-return]  # noqa: S301 (our own bytes)
 
 
@@ -79,9 +79,9 @@ class _EndedEnvironment:
     state, its history, the pools its other APIs look into. The rest (frames, heap,
     context, the program's components' state) is let go."""
 
-    def __init__(self, env: Any) -> None:
+    def __init__(self, env: Any, events: list[Any]) -> None:
         self._state = env.program_state()
-        self.event_manager = _PackedHistory(env.event_manager.get_event_history())
+        self.event_manager = _PackedHistory(events)
         self.callback_pool_manager = env.callback_pool_manager
         self.map_run_record_pool_manager = env.map_run_record_pool_manager
 
@@ -294,10 +294,9 @@ def install(
             raise FailureEventException(self._create_failure_event(env, text))
         return math.ceil((moment.replace(tzinfo=UTC) - clock.now()).total_seconds())
 
-    def _ended(worker: ExecutionWorker) -> Ended:
+    def _ended(worker: ExecutionWorker, events: list[Any]) -> Ended:
         assert worker.env is not None
         state = worker.env.program_state()
-        events = worker.env.event_manager.get_event_history()
         entered = sum(1 for e in events if str(e["type"]).endswith("StateEntered"))
         tasks = sum(1 for e in events if str(e["type"]).endswith("TaskStateEntered"))
         error = ""
@@ -313,9 +312,10 @@ def install(
             sfn_utils.TMP_THREADS.clear()  # moto keeps every worker it started, for its own tests
             if self.env is None:
                 return
+            events: list[Any] = self.env.event_manager.get_event_history()  # a copy: moto's own is let go below
             if on_end is not None:
-                on_end(_ended(self))
-            self.env = _EndedEnvironment(self.env)  # type: ignore[assignment]
+                on_end(_ended(self, events))
+            self.env = _EndedEnvironment(self.env, events)  # type: ignore[assignment]
 
         clock.spawn(run)
 
