@@ -16,13 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from throughput import TARGET_MIB_10K, TARGET_SECONDS
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 README = ROOT / "README.md"
 BEGIN = "<!-- performance: written by bench/readme.py from bench/results/, do not edit by hand -->"
 END = "<!-- /performance -->"
-TARGET_SECONDS = {1000: 30, 10_000: 300}
-TARGET_MIB_10K = 500
 
 
 def _load(name: str) -> dict[str, Any]:
