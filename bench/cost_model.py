@@ -23,7 +23,7 @@ import json
 import random
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -123,8 +123,7 @@ class Usage:
     """What one run would be billed for, counted."""
 
     units: int  # orders or carts
-    counts: dict[str, float] = field(default_factory=dict)
-    emails: int = 0
+    counts: dict[str, float]
 
     def cost(self, item: str) -> float:
         return self.counts[item] * PRICE[item]
@@ -166,7 +165,7 @@ def metered(plan: Scenario, units: int) -> Usage:
         "SQS requests": events + 2 * batches,  # EventBridge's send per event; the event source's receive and delete
         "EventBridge events": events + meter.count("events.PutEvents"),
     }
-    return Usage(units, counts, report["emails_sent"])
+    return Usage(units, counts)
 
 
 def table(orders: Usage, carts: Usage) -> str:
