@@ -132,7 +132,6 @@ class Simulation:
         self.scenario = scenario
         self.campaigns = campaigns
         self.progress = progress
-        self._seen = 0  # timeline entries already counted for the progress line
         self.delivered = 0
         self.secrets = scenario.connector_secrets
 
@@ -242,12 +241,12 @@ class Simulation:
             self._schedule(runtime)
             steps = 200 if self.progress else 1  # virtual-time slices: the bar moves between them
             span = self.scenario.until - self.scenario.start
-            sent = 0
+            sent, seen = 0, 0  # emails so far, and the timeline entries they were counted from
             for step in range(1, steps + 1):
                 runtime.run_until(self.scenario.start + span * step / steps)
                 if self.progress:
-                    sent += sum(1 for e in runtime.timeline[self._seen :] if e["type"] == "email.sent")
-                    self._seen = len(runtime.timeline)
+                    sent += sum(1 for e in runtime.timeline[seen:] if e["type"] == "email.sent")
+                    seen = len(runtime.timeline)
                     moment = clock.iso(runtime.clock.now())
                     self.progress.update(step / steps, moment, self.delivered, sent)
             if self.progress:
