@@ -28,7 +28,7 @@ import boto3
 from winback.aws import bus, campaign_store, flows, journal, mailer, rejects, secrets
 from winback.model import clock
 from winback.model.campaigns import Campaign
-from winback_local import aws_events, emulator, engine, provision, schedules
+from winback_local import aws_events, emulator, engine, outbox, provision, schedules
 from winback_local.template import TEMPLATE, Resolver, Stack, read
 
 REGION = "us-east-1"
@@ -84,7 +84,7 @@ class LocalRuntime:
         self.campaigns = campaigns
         self.sender_domains = sender_domains
         self.timeline: list[dict[str, Any]] = []
-        self.outbox: list[bytes] = []
+        self.outbox = outbox.Outbox()  # every message SES accepted, as sent
         self.physical: dict[str, str] = {}
         self.resolver = Resolver(self.stack, self.physical, self._function_arn, LOCAL_PARAMETERS)
         self._saved_env: dict[str, str | None] = {}
@@ -136,7 +136,7 @@ class LocalRuntime:
         self._set_env({"WINBACK_TEMPLATES": str(self._layer_dir()), "POWERTOOLS_TRACE_DISABLED": "true"})
         self._route_functions()
         provision.senders(self._client("sesv2"), self.campaigns, self.sender_domains)
-        self._capture_outbox()
+        self._undo.append(outbox.capture(boto3._get_default_session().events, self.outbox))
         self._undo.append(engine.install(self.clock, self.routes, self.ended.append))
         self.bus_rules = schedules.rules(self.stack, self.resolver)
         self._undo.append(schedules.route_bus_events(self.bus_rules, self.deliver, ACCOUNT, REGION))
@@ -226,26 +226,6 @@ class LocalRuntime:
     def invoke(self, logical_id: str, payload: dict[str, Any]) -> Any:
         """Call a function's handler as Lambda would (exceptions propagate)."""
         return self.routes.routes[logical_id](payload)
-
-    def _capture_outbox(self) -> None:
-        """Keep every MIME message exactly as handed to SES and accepted by it."""
-        events = boto3._get_default_session().events
-
-        def before(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-            context["winback_raw"] = params.get("Content", {}).get("Raw", {}).get("Data")
-
-        def after(http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-            if context.get("winback_raw") is not None and "MessageId" in parsed:
-                self.outbox.append(bytes(context["winback_raw"]))
-
-        events.register("before-parameter-build.sesv2.SendEmail", before, unique_id="winback-outbox-in")
-        events.register("after-call.sesv2.SendEmail", after, unique_id="winback-outbox-out")
-
-        def undo() -> None:
-            events.unregister("before-parameter-build.sesv2.SendEmail", unique_id="winback-outbox-in")
-            events.unregister("after-call.sesv2.SendEmail", unique_id="winback-outbox-out")
-
-        self._undo.append(undo)
 
     # -- driving ---------------------------------------------------------------------
     @cached_property

@@ -11,6 +11,7 @@ import json
 import re
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -264,7 +265,7 @@ def _eml_name(index: int, entry: dict[str, Any]) -> str:
 def write(
     out: Path,
     timeline: list[dict[str, Any]],
-    outbox: list[bytes],
+    outbox: Sequence[bytes],
     events_in: int,
     failed: list[str],
     paid: list[tuple[datetime, Any]] | None = None,
