@@ -28,7 +28,7 @@ import boto3
 from winback.aws import bus, campaign_store, flows, journal, mailer, rejects, secrets
 from winback.model import clock
 from winback.model.campaigns import Campaign
-from winback_local import aws_events, emulator, engine, outbox, provision, schedules
+from winback_local import aws_events, emulator, engine, outbox, partitions, provision, schedules
 from winback_local.template import TEMPLATE, Resolver, Stack, read
 
 REGION = "us-east-1"
@@ -120,7 +120,8 @@ class LocalRuntime:
         mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         mock.start()
         self._undo.append(mock.stop)
-        self._undo.append(emulator.install(check=os.environ.get("WINBACK_EMULATOR_CHECK") == "1"))
+        check = os.environ.get("WINBACK_EMULATOR_CHECK") == "1"
+        self._undo += [emulator.install(check=check), partitions.install(check=check)]
         for cached in (mailer._ses, flows._sfn, rejects._sqs, bus._events, secrets.keys):  # of an earlier run
             cached.cache_clear()
         clock.use(self.clock.now)
