@@ -12,6 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from winback_local import executions
 from winback_local.engine import LambdaRoutes, VirtualClock, install
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -170,3 +171,35 @@ def test_an_ended_executions_history_and_outcome_are_still_answered(engine) -> N
         "Call",
     ]
     assert max(events, key=lambda e: e["id"])["type"] == "ExecutionSucceeded"  # what flows.stop_if_still_in reads
+
+
+def test_executions_are_found_by_name_and_arn_as_moto_finds_them(engine) -> None:
+    """With the runtime's lookups by map (winback_local.executions): a repeated start with
+    the same name and input while it runs is the same execution; with another input, or
+    once ended, ExecutionAlreadyExists; describe, history and stop find the execution
+    among many, and an unknown one is ExecutionDoesNotExist."""
+    clock, routes, arn = engine
+    undo = executions.install()
+    try:
+        echoed: list[int] = []
+        routes.add("Echo", lambda payload: echoed.append(payload["wait"]) or payload)
+        client = boto3.client("stepfunctions")
+        many = [_start(arn, f"order-{n}", 3600 * (n + 1)) for n in range(30)]
+        assert _start(arn, "order-7", 3600 * 8) == many[7]  # same name, same input, running
+        with pytest.raises(client.exceptions.ExecutionAlreadyExists):
+            _start(arn, "order-7", 60)  # same name, another input
+        clock.advance_to(T0 + timedelta(minutes=1))  # every execution in its Wait
+        client.stop_execution(executionArn=many[12], cause="paid")
+        clock.advance_to(T0 + timedelta(hours=13, minutes=30))
+        assert echoed == [3600 * n for n in range(1, 13)]  # the stopped one (13 h) never called
+        assert [_status(e) for e in many[11:14]] == ["SUCCEEDED", "ABORTED", "RUNNING"]
+        with pytest.raises(client.exceptions.ExecutionAlreadyExists):
+            _start(arn, "order-0", 3600)  # ended: the name stays taken
+        assert client.get_execution_history(executionArn=many[29])["events"][0]["type"] == "ExecutionStarted"
+        unknown = many[0].replace("order-0", "order-99")
+        with pytest.raises(client.exceptions.ExecutionDoesNotExist):
+            client.describe_execution(executionArn=unknown)
+        with pytest.raises(client.exceptions.ExecutionDoesNotExist):
+            client.stop_execution(executionArn=unknown)
+    finally:
+        undo()

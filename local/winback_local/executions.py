@@ -1,0 +1,83 @@
+"""moto's Step Functions finds an execution by its name or ARN in a map, not by a walk.
+
+moto looks an execution up by walking every execution its state machine ever ran: at
+each start (is the name taken?), each DescribeExecution, GetExecutionHistory and
+StopExecution. The flows do those at every order and payment, so a replay's cost per
+order grew with the number of orders before it. Here each state machine keeps a map
+from name and from ARN to its executions, brought up to date from the list moto
+appends to (the list only grows), and the three lookups read it. What they do with the
+execution found, and the errors they raise, are moto's.
+
+`install()` returns the undo function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+# Per state machine object (by id; the machine is kept in the entry, so the id stays its
+# own): (machine, by name, by ARN, how many of its executions are in them). Not on the
+# machine itself: moto deep-copies the machine at each start.
+_maps: dict[int, tuple[Any, dict[str, Any], dict[str, Any], int]] = {}
+
+
+def _index(machine: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    _, by_name, by_arn, seen = _maps.get(id(machine)) or (machine, {}, {}, 0)
+    executions = machine.executions
+    if seen > len(executions):  # the list was replaced (a reset): start again
+        by_name, by_arn, seen = {}, {}, 0
+    for execution in executions[seen:]:
+        by_name.setdefault(execution.name, execution)  # the first one, as moto's walk finds
+        by_arn.setdefault(execution.execution_arn, execution)
+    _maps[id(machine)] = (machine, by_name, by_arn, len(executions))
+    return by_name, by_arn
+
+
+def install() -> Callable[[], None]:
+    from moto.core.utils import utcnow
+    from moto.stepfunctions.exceptions import ExecutionAlreadyExists, ExecutionDoesNotExist
+    from moto.stepfunctions.models import StateMachine, StepFunctionBackend
+
+    originals = (
+        StateMachine._handle_name_input_idempotency,
+        StateMachine.stop_execution,
+        StepFunctionBackend.describe_execution,
+    )
+
+    def handle_name_input_idempotency(self: Any, name: str, execution_input: str) -> Any:
+        execution = _index(self)[0].get(name)
+        if execution is None:
+            return None
+        if execution_input == execution.execution_input and execution.status == "RUNNING":
+            return execution  # the same name and input while it runs: the same execution
+        raise ExecutionAlreadyExists("Execution Already Exists: '" + execution.execution_arn + "'")
+
+    def stop_execution(self: Any, execution_arn: str) -> Any:
+        execution = _index(self)[1].get(execution_arn)
+        if execution is None:
+            raise ExecutionDoesNotExist("Execution Does Not Exist: '" + execution_arn + "'")
+        execution.stop(stop_date=utcnow(), error="", cause="")
+        return execution
+
+    def describe_execution(self: Any, execution_arn: str) -> Any:
+        self._validate_execution_arn(execution_arn)
+        machine = self._get_state_machine_for_execution(execution_arn)
+        execution = _index(machine)[1].get(execution_arn)
+        if execution is None:
+            raise ExecutionDoesNotExist("Execution Does Not Exist: '" + execution_arn + "'")
+        return execution
+
+    StateMachine._handle_name_input_idempotency = handle_name_input_idempotency  # type: ignore[method-assign]
+    StateMachine.stop_execution = stop_execution  # type: ignore[method-assign]
+    StepFunctionBackend.describe_execution = describe_execution  # type: ignore[method-assign]
+
+    def undo() -> None:
+        _maps.clear()
+        (
+            StateMachine._handle_name_input_idempotency,  # type: ignore[method-assign]
+            StateMachine.stop_execution,  # type: ignore[method-assign]
+            StepFunctionBackend.describe_execution,  # type: ignore[method-assign]
+        ) = originals
+
+    return undo
