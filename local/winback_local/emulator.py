@@ -26,7 +26,10 @@ the repetition; none of them changes what a handler or a state machine does or s
   emails would otherwise sit in memory twice. moto still parses and checks each one.
 - requests to the in-process AWS are not signed (SigV4): moto does not check signatures.
   Presigned URLs are still signed. Nor is the User-Agent header rebuilt for each request
-  (it keeps the one the client was made with): moto does not read it.
+  (it keeps the one the client was made with, written once): moto does not read it.
+- a request reaches its service's handler through a map from its URL, filled by moto's
+  own search the first time a URL is seen: moto tries every service's URL patterns,
+  then its backend's, with regular expressions compiled on the spot, at every request.
 
 `install()` returns the undo function. With `check=True` every fast DynamoDB answer is
 compared with the serializer's and a difference noted in `mismatches`: a test runs a
@@ -39,6 +42,7 @@ import copy
 import functools
 import json
 import pickle
+import re
 import secrets
 from collections import Counter
 from collections.abc import Callable
@@ -72,7 +76,9 @@ answered: Counter[str] = Counter()  # fast answers given, by operation
 def install(check: bool = False) -> Callable[[], None]:
     from botocore.signers import RequestSigner
     from botocore.useragent import UserAgentString
+    from moto import backend_index
     from moto.core import responses
+    from moto.core.botocore_stubber import BotocoreStubber
     from moto.core.common_models import BaseModel
     from moto.core.responses import ActionResult
     from moto.dynamodb.parsing import validators
@@ -98,6 +104,8 @@ def install(check: bool = False) -> Callable[[], None]:
         SESBackend.send_raw_email,
         validators.deepcopy,
         BaseModel.__dict__["__new__"],
+        UserAgentString.to_string,
+        BotocoreStubber.process_request,
     )
     sign = RequestSigner.sign
     make = UpdateExpressionParser.make
@@ -162,6 +170,55 @@ def install(check: bool = False) -> Callable[[], None]:
     def keep_user_agent(agent: UserAgentString, operation_name: str, request: Any, **kwargs: Any) -> None:
         return None
 
+    user_agent = UserAgentString.to_string
+
+    def user_agent_once(agent: UserAgentString) -> str:
+        found: str | None = agent.__dict__.get("_winback_user_agent")
+        if found is None:
+            found = agent.__dict__["_winback_user_agent"] = user_agent(agent)
+        return found
+
+    process_request = BotocoreStubber.process_request
+    handlers: dict[str, Any] = {}  # URL (no query) -> the handler moto's search found for it
+
+    def routed(stubber: BotocoreStubber, request: Any) -> Any:
+        handler = handlers.get(request.url.partition("?")[0])
+        if handler is None:
+            return search(stubber, request)
+        from moto.core.exceptions import HTTPException
+        from moto.core.request import normalize_request
+        from moto.moto_api import recorder
+
+        normalized = normalize_request(request)  # from here on, as moto's process_request
+        try:
+            recorder._record_request(normalized)
+            status, headers, body = handler(normalized, normalized.raw_url, normalized.headers)
+        except HTTPException as error:
+            status, headers, body = error.code, error.get_headers(), error.get_body()
+        return status, headers, body
+
+    def search(stubber: BotocoreStubber, request: Any) -> Any:
+        """moto's own routing, noting which handler it called for this URL."""
+        import moto.backends as backends
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.core.base_backend import BackendDict
+
+        answer = process_request(stubber, request)
+        url = request.url.partition("?")[0]
+        for service, pattern in backend_index.backend_url_patterns:
+            if pattern.match(url):
+                found = backends.get_backend(service)  # type: ignore[call-overload]
+                if isinstance(found, BackendDict):
+                    regions = found[DEFAULT_ACCOUNT_ID]
+                    backend = regions["us-east-1" if "us-east-1" in regions else "aws"]
+                else:
+                    backend = found["global"]
+                handler = next((h for u, h in backend.urls.items() if re.compile(u).match(url)), None)
+                if handler is not None:
+                    handlers[url] = handler
+                break
+        return answer
+
     serialize = ActionResult.execute_result
 
     def execute_result(self: ActionResult, context: Any) -> Any:
@@ -198,6 +255,8 @@ def install(check: bool = False) -> Callable[[], None]:
     SESBackend.send_raw_email = send_raw_email  # type: ignore[method-assign]
     validators.deepcopy = copy_parsed  # type: ignore[assignment]
     BaseModel.__new__ = staticmethod(untracked)  # type: ignore[method-assign,assignment]
+    UserAgentString.to_string = user_agent_once  # type: ignore[method-assign,assignment]
+    BotocoreStubber.process_request = routed  # type: ignore[method-assign,assignment]
 
     def undo() -> None:
         make: Any
@@ -217,6 +276,8 @@ def install(check: bool = False) -> Callable[[], None]:
             SESBackend.send_raw_email,  # type: ignore[method-assign]
             validators.deepcopy,
             new,
+            UserAgentString.to_string,  # type: ignore[method-assign]
+            BotocoreStubber.process_request,  # type: ignore[method-assign]
         ) = originals
         BaseModel.__new__ = new  # type: ignore[method-assign]
         UpdateExpressionParser.make = make  # type: ignore[method-assign]
