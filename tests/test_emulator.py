@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from winback_local import emulator, partitions
+from winback_local import emulator, partitions, wsgi
 from winback_local.cli import main
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo" / "scenario.json"
@@ -26,11 +26,15 @@ def test_direct_dynamodb_answers_equal_the_serializers_over_the_demo(
     emulator.answered.clear()
     partitions.mismatches.clear()
     partitions.answered.clear()
+    wsgi.mismatches.clear()
+    wsgi.built.clear()
     assert main(["simulate", str(DEMO), "--out", str(tmp_path)]) == 0
     assert emulator.mismatches == []
     assert {"GetItem", "PutItem", "UpdateItem", "Query", "DeleteItem"} <= set(emulator.answered)
     assert partitions.mismatches == []
     assert partitions.answered["partition"] > 0 and partitions.answered["index"] > 0
     assert partitions.answered["whole table"] == 0
+    assert wsgi.mismatches == []
+    assert wsgi.built["directly"] > 10 * wsgi.built["by werkzeug"]  # nearly every request
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["emails_sent"] == 11  # the run is the demo's usual one

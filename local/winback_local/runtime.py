@@ -28,7 +28,7 @@ import boto3
 from winback.aws import bus, campaign_store, flows, journal, mailer, rejects, secrets
 from winback.model import clock
 from winback.model.campaigns import Campaign
-from winback_local import aws_events, emulator, engine, executions, outbox, partitions, provision, schedules
+from winback_local import aws_events, emulator, engine, executions, outbox, partitions, provision, schedules, wsgi
 from winback_local.template import TEMPLATE, Resolver, Stack, read
 
 REGION = "us-east-1"
@@ -122,6 +122,7 @@ class LocalRuntime:
         self._undo.append(mock.stop)
         check = os.environ.get("WINBACK_EMULATOR_CHECK") == "1"
         self._undo += [emulator.install(check=check), partitions.install(check=check), executions.install()]
+        self._undo.append(wsgi.install(check=check))
         for cached in (mailer._ses, flows._sfn, rejects._sqs, bus._events, secrets.keys):  # of an earlier run
             cached.cache_clear()
         clock.use(self.clock.now)
