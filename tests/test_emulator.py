@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from winback_local import emulator, partitions, wsgi
 from winback_local.cli import main
@@ -38,3 +40,38 @@ def test_direct_dynamodb_answers_equal_the_serializers_over_the_demo(
     assert wsgi.built["directly"] > 10 * wsgi.built["by werkzeug"]  # nearly every request
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["emails_sent"] == 11  # the run is the demo's usual one
+
+
+def test_an_update_expression_s_checks_still_refuse_what_they_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks that read only the expression, its names and the table's keys run once
+    per combination that passed: the same text that passed may still not update the key."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        undo = emulator.install()
+        try:
+            client = boto3.client("dynamodb")
+            client.create_table(
+                TableName="t",
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            )
+
+            def update(field: str, expression: str = "SET #f = :v") -> None:
+                client.update_item(
+                    TableName="t",
+                    Key={"k": {"S": "one"}},
+                    UpdateExpression=expression,
+                    ExpressionAttributeNames={"#f": field},
+                    ExpressionAttributeValues={":v": {"S": "x"}},
+                )
+
+            for _ in range(2):
+                update("a")  # passes, twice: the second time without the pure checks
+                with pytest.raises(client.exceptions.ClientError, match="Cannot update attribute k"):
+                    update("k")  # the same text, the key named: refused every time
+                with pytest.raises(client.exceptions.ClientError, match="overlap"):
+                    update("a", "SET #f = :v, #f = :v")
+            assert client.get_item(TableName="t", Key={"k": {"S": "one"}})["Item"]["a"] == {"S": "x"}
+        finally:
+            undo()

@@ -11,7 +11,9 @@ the repetition; none of them changes what a handler or a state machine does or s
   (moto draws each of their 52 characters by itself).
 - DynamoDB update expressions are parsed once per text (the validator works on a copy
   of the parsed expression, as it always did, made from the parse pickled once: three
-  times quicker than copying the tree node by node), and each of the validator's passes
+  times quicker than copying the tree node by node); its three checks that read only
+  the expression, the attribute names and the table's keys (action counts, overlapping
+  paths, no key updated) run once per expression, names and keys that passed them; and each of the validator's passes
   builds its table of node types once rather than at every node it visits.
 - DynamoDB's item operations (GetItem, PutItem, Query...) answer with their result
   written as JSON directly: moto's result is already in DynamoDB's wire format, and its
@@ -114,7 +116,34 @@ def install(check: bool = False) -> Callable[[], None]:
     def parse_update(expression: str) -> Any:
         parsed = make(expression)
         parsed._winback_pickled = pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL)  # after the dump: not in it
+        parsed._winback_passed = set()  # (names, table keys) its pure checks passed with
         return parsed
+
+    pure_checks = (
+        validators.ActionCountValidator,
+        validators.OverlappingPathsValidator,
+        validators.UpdateHashRangeKeyValidator,
+    )
+    validator_own = set(validators.UpdateExpressionValidator.__dict__)  # before the patch
+    validator_init = validators.UpdateExpressionValidator.__init__
+    validate = validators.UpdateExpressionValidator.validate
+
+    def init_validator(self: Any, expression: Any, *args: Any, **kwargs: Any) -> None:
+        validator_init(self, expression, *args, **kwargs)
+        passed: set[Any] | None = getattr(expression, "_winback_passed", None)
+        if passed is None:
+            return
+        key = (json.dumps(self.expression_attribute_names, sort_keys=True), tuple(self.table.table_key_attrs))
+        self._winback_passed = passed, key
+        if key in passed:
+            self.processors = [p for p in self.processors if not isinstance(p, pure_checks)]
+
+    def validate_noting(self: Any) -> Any:
+        node = validate(self)
+        passed, key = self.__dict__.get("_winback_passed", (None, None))
+        if passed is not None:
+            passed.add(key)  # every check passed, the pure ones among them
+        return node
 
     def copy_parsed(node: Any, memo: Any = None) -> Any:
         pickled = getattr(node, "_winback_pickled", None)
@@ -257,6 +286,8 @@ def install(check: bool = False) -> Callable[[], None]:
     BaseModel.__new__ = staticmethod(untracked)  # type: ignore[method-assign,assignment]
     UserAgentString.to_string = user_agent_once  # type: ignore[method-assign,assignment]
     BotocoreStubber.process_request = routed  # type: ignore[method-assign,assignment]
+    validators.UpdateExpressionValidator.__init__ = init_validator  # type: ignore[method-assign]
+    validators.UpdateExpressionValidator.validate = validate_noting  # type: ignore[method-assign]
 
     def undo() -> None:
         make: Any
@@ -279,6 +310,9 @@ def install(check: bool = False) -> Callable[[], None]:
             UserAgentString.to_string,  # type: ignore[method-assign]
             BotocoreStubber.process_request,  # type: ignore[method-assign]
         ) = originals
+        for name in ("__init__", "validate"):  # both inherited from moto's Validator
+            if name not in validator_own:
+                delattr(validators.UpdateExpressionValidator, name)
         BaseModel.__new__ = new  # type: ignore[method-assign]
         UpdateExpressionParser.make = make  # type: ignore[method-assign]
 
