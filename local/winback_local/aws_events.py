@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 
@@ -88,3 +89,28 @@ def ses_event(detail_type: str, address: str, bounce_type: str = "Permanent", co
             "complaint": {"complainedRecipients": [{"emailAddress": address}]},
         }
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": "aws.ses", "detail": detail}
+
+
+def after_each_call(
+    events: Any, operation: str, name: str, answered: Callable[[dict[str, Any], dict[str, Any]], None]
+) -> Callable[[], None]:
+    """Call `answered(params, parsed)` after each `operation` ("sesv2.SendEmail") made
+    through the session whose `events` these are, with the call's parameters and its
+    parsed answer; returns the undo. `name` keeps two watchers of one call apart."""
+    key = f"winback_{name}"
+
+    def capture(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context[key] = params
+
+    def answer(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        if key in context:
+            answered(context[key], parsed)
+
+    events.register(f"before-parameter-build.{operation}", capture, unique_id=f"winback-{name}-in")
+    events.register(f"after-call.{operation}", answer, unique_id=f"winback-{name}-out")
+
+    def undo() -> None:
+        events.unregister(f"before-parameter-build.{operation}", unique_id=f"winback-{name}-in")
+        events.unregister(f"after-call.{operation}", unique_id=f"winback-{name}-out")
+
+    return undo

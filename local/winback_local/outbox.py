@@ -12,6 +12,8 @@ import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
+from winback_local import aws_events
+
 
 class Outbox(Sequence[bytes]):
     def __init__(self) -> None:
@@ -60,18 +62,9 @@ def capture(events: Any, outbox: Outbox) -> Callable[[], None]:
     """Append to `outbox` every raw message SES (v2) accepts through boto3's default
     session; returns the undo."""
 
-    def before(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        context["winback_raw"] = params.get("Content", {}).get("Raw", {}).get("Data")
+    def sent(params: dict[str, Any], parsed: dict[str, Any]) -> None:
+        raw = params.get("Content", {}).get("Raw", {}).get("Data")
+        if raw is not None and "MessageId" in parsed:
+            outbox.append(bytes(raw))
 
-    def after(http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        if context.get("winback_raw") is not None and "MessageId" in parsed:
-            outbox.append(bytes(context["winback_raw"]))
-
-    events.register("before-parameter-build.sesv2.SendEmail", before, unique_id="winback-outbox-in")
-    events.register("after-call.sesv2.SendEmail", after, unique_id="winback-outbox-out")
-
-    def undo() -> None:
-        events.unregister("before-parameter-build.sesv2.SendEmail", unique_id="winback-outbox-in")
-        events.unregister("after-call.sesv2.SendEmail", unique_id="winback-outbox-out")
-
-    return undo
+    return aws_events.after_each_call(events, "sesv2.SendEmail", "outbox", sent)

@@ -21,6 +21,7 @@ from typing import Any
 import boto3
 
 from winback.model import clock
+from winback_local import aws_events
 from winback_local.template import Resolver, Stack
 
 CRON = re.compile(r"^cron\((\d+) (\d+) \* \* \? \*\)$")
@@ -95,21 +96,7 @@ def route_bus_events(
                 if rule.pattern.matches_event(envelope):
                     start(rule.target, envelope)
 
-    def capture(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        context["winback_put"] = params
-
-    def answer(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        if "winback_put" in context:
-            after(context["winback_put"], parsed)
-
-    events.register("before-parameter-build.events.PutEvents", capture, unique_id="winback-bus-in")
-    events.register("after-call.events.PutEvents", answer, unique_id="winback-bus-out")
-
-    def undo() -> None:
-        events.unregister("before-parameter-build.events.PutEvents", unique_id="winback-bus-in")
-        events.unregister("after-call.events.PutEvents", unique_id="winback-bus-out")
-
-    return undo
+    return aws_events.after_each_call(events, "events.PutEvents", "bus", after)
 
 
 def first_after(moment: datetime, schedule: Schedule) -> datetime:
