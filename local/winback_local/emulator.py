@@ -13,8 +13,9 @@ the repetition; none of them changes what a handler or a state machine does or s
   of the parsed expression, as it always did, made from the parse pickled once: three
   times quicker than copying the tree node by node); its three checks that read only
   the expression, the attribute names and the table's keys (action counts, overlapping
-  paths, no key updated) run once per expression, names and keys that passed them; and each of the validator's passes
-  builds its table of node types once rather than at every node it visits.
+  paths, no key updated) run once per expression, names and keys that passed them; and
+  each of the validator's passes builds its table of node types once rather than at
+  every node it visits.
 - DynamoDB's item operations (GetItem, PutItem, Query...) answer with their result
   written as JSON directly: moto's result is already in DynamoDB's wire format, and its
   generic serializer walks the output shape attribute by attribute to write the same
@@ -124,7 +125,11 @@ def install(check: bool = False) -> Callable[[], None]:
         validators.OverlappingPathsValidator,
         validators.UpdateHashRangeKeyValidator,
     )
-    validator_own = set(validators.UpdateExpressionValidator.__dict__)  # before the patch
+    validator_own = {  # what the class itself defined before the patch (both are inherited today)
+        name: validators.UpdateExpressionValidator.__dict__[name]
+        for name in ("__init__", "validate")
+        if name in validators.UpdateExpressionValidator.__dict__
+    }
     validator_init = validators.UpdateExpressionValidator.__init__
     validate = validators.UpdateExpressionValidator.validate
 
@@ -310,8 +315,10 @@ def install(check: bool = False) -> Callable[[], None]:
             UserAgentString.to_string,  # type: ignore[method-assign]
             BotocoreStubber.process_request,  # type: ignore[method-assign]
         ) = originals
-        for name in ("__init__", "validate"):  # both inherited from moto's Validator
-            if name not in validator_own:
+        for name in ("__init__", "validate"):
+            if name in validator_own:
+                setattr(validators.UpdateExpressionValidator, name, validator_own[name])
+            else:
                 delattr(validators.UpdateExpressionValidator, name)
         BaseModel.__new__ = new  # type: ignore[method-assign]
         UpdateExpressionParser.make = make  # type: ignore[method-assign]

@@ -76,7 +76,6 @@ def install(check: bool = False) -> Callable[[], None]:
     from botocore.awsrequest import AWSPreparedRequest
     from moto.core import botocore_stubber
     from moto.core import request as moto_request
-    from moto.core import responses as moto_responses
 
     original = moto_request.normalize_request
     Request = moto_request.Request
@@ -97,7 +96,7 @@ def install(check: bool = False) -> Callable[[], None]:
         made.environ[moto_request.PRESERVED_HEADER_NAMES_ENVIRON_KEY] = {}  # only S3 metadata names are kept
         return made
 
-    modules = (moto_request, moto_responses, botocore_stubber)
+    modules = (moto_request, botocore_stubber)  # the names moto calls it by on this path
     saved = [module.__dict__.get("normalize_request") for module in modules]
     for module, was in zip(modules, saved, strict=True):
         if was is original:
