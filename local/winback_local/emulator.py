@@ -80,14 +80,17 @@ def install(check: bool = False) -> Callable[[], None]:
     from botocore.signers import RequestSigner
     from botocore.useragent import UserAgentString
     from moto import backend_index
+    from moto.core import request as moto_request  # its normalize_request read per call: wsgi.py patches it
     from moto.core import responses
     from moto.core.botocore_stubber import BotocoreStubber
     from moto.core.common_models import BaseModel
+    from moto.core.exceptions import HTTPException
     from moto.core.responses import ActionResult
     from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
     from moto.dynamodb.responses import DynamoResult
+    from moto.moto_api import recorder
     from moto.ses.models import SESBackend
     from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.utils import json_path
@@ -219,11 +222,7 @@ def install(check: bool = False) -> Callable[[], None]:
         handler = handlers.get(request.url.partition("?")[0])
         if handler is None:
             return search(stubber, request)
-        from moto.core.exceptions import HTTPException
-        from moto.core.request import normalize_request
-        from moto.moto_api import recorder
-
-        normalized = normalize_request(request)  # from here on, as moto's process_request
+        normalized = moto_request.normalize_request(request)  # from here on, as moto's process_request
         try:
             recorder._record_request(normalized)
             status, headers, body = handler(normalized, normalized.raw_url, normalized.headers)
