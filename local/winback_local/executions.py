@@ -53,20 +53,20 @@ def install() -> Callable[[], None]:
             return execution  # the same name and input while it runs: the same execution
         raise ExecutionAlreadyExists("Execution Already Exists: '" + execution.execution_arn + "'")
 
-    def stop_execution(self: Any, execution_arn: str) -> Any:
-        execution = _index(self)[1].get(execution_arn)
+    def by_arn(machine: Any, execution_arn: str) -> Any:
+        execution = _index(machine)[1].get(execution_arn)
         if execution is None:
             raise ExecutionDoesNotExist("Execution Does Not Exist: '" + execution_arn + "'")
+        return execution
+
+    def stop_execution(self: Any, execution_arn: str) -> Any:
+        execution = by_arn(self, execution_arn)
         execution.stop(stop_date=utcnow(), error="", cause="")
         return execution
 
     def describe_execution(self: Any, execution_arn: str) -> Any:
         self._validate_execution_arn(execution_arn)
-        machine = self._get_state_machine_for_execution(execution_arn)
-        execution = _index(machine)[1].get(execution_arn)
-        if execution is None:
-            raise ExecutionDoesNotExist("Execution Does Not Exist: '" + execution_arn + "'")
-        return execution
+        return by_arn(self._get_state_machine_for_execution(execution_arn), execution_arn)
 
     StateMachine._handle_name_input_idempotency = handle_name_input_idempotency  # type: ignore[method-assign]
     StateMachine.stop_execution = stop_execution  # type: ignore[method-assign]
