@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from conftest import T0, Harness, order_created
+import boto3
+from flows import checkout, sent, shop
+
+from conftest import T0, Harness, at, order_created, order_paid
 from winback.model.pacing import Rules, next_allowed, reason_held
 
 RULES = Rules()  # 4 in 7 days, 4 hours apart, quiet 21:00-08:00
@@ -52,3 +55,58 @@ def test_the_hold_ends_at_eight_in_the_contacts_own_time_zone(stack: Harness) ->
     stack.run_until(evening + timedelta(hours=14))
     [sent] = stack.entries("email.sent")
     assert sent["at"] == "2026-03-03T06:00:00Z"  # 08:00 in Kyiv
+
+
+def states_entered(execution_arn: str) -> list[str]:
+    events = boto3.client("stepfunctions").get_execution_history(executionArn=execution_arn, maxResults=1000)
+    return [e["stateEnteredEventDetails"]["name"] for e in events["events"] if e["type"].endswith("StateEntered")]
+
+
+def test_a_reminder_due_at_night_waits_for_the_morning_in_its_first_wait(stack: Harness) -> None:
+    evening = T0.replace(hour=20, minute=50)  # the reminder falls due at 21:20 UTC
+    stack.send("Order Created", order_created(), when=evening)
+    stack.run_until(evening + timedelta(hours=12))
+    [execution] = stack.rt.executions()
+    # Planned for 08:00 when the flow started: no step woke up at night to be held.
+    assert states_entered(execution["executionArn"]) == [
+        "WaitBeforeReminder",
+        "OfferCouponIfStillUnpaid",
+        "StillUnpaid?",
+        "SendCouponEmail",
+        "WaitEligibilityWindow",
+    ]
+
+
+def test_an_order_paid_in_the_night_before_its_reminder_ends_its_flow_in_the_first_wait(stack: Harness) -> None:
+    evening = T0.replace(hour=20, minute=50)
+    stack.send("Order Created", order_created(), when=evening)
+    stack.send("Order Paid", order_paid(), when=evening + timedelta(hours=5))  # 01:50, before the reminder
+    stack.run_until(evening + timedelta(hours=14))
+    assert stack.entries("email.sent") == []
+    [execution] = stack.rt.ended
+    assert execution.transitions == 1 and stack.rt.routes.invocations == 0
+
+
+def test_a_second_purchase_email_due_at_night_goes_the_next_morning_without_a_hold() -> None:
+    with shop() as stack:
+        night = T0.replace(hour=21, minute=30)
+        stack.send("Order Created", order_created(), when=night)
+        stack.send("Order Paid", order_paid())
+        stack.run_until(night + timedelta(days=15))
+        [second] = sent(stack, "second_purchase")
+        assert second["at"] == "2026-03-17T08:00:00Z"  # due at 21:30 fourteen days on
+        [purchase] = [e for e in stack.rt.executions() if ":purchase-" in e["executionArn"]]
+        assert "WaitUntilAllowedForSecondPurchase" not in states_entered(purchase["executionArn"])
+
+
+def test_a_cart_reminder_due_at_night_goes_the_next_morning_and_the_series_keeps_its_days() -> None:
+    with shop() as stack:
+        stack.send("Checkout Started", checkout(), when=T0.replace(hour=20, minute=30))  # the first falls at 21:30
+        stack.run_until(at(days=5))
+        assert [e["at"] for e in sent(stack, "abandoned_cart")] == [
+            "2026-03-03T08:00:00Z",
+            "2026-03-03T20:30:00Z",
+            "2026-03-05T20:30:00Z",
+        ]
+        [series] = stack.rt.executions()
+        assert not any(s.startswith("WaitUntilAllowed") for s in states_entered(series["executionArn"]))

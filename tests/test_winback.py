@@ -13,6 +13,7 @@ import pytest
 from winback_helpers import lapsed_shop, old_customers_buy, winback_campaign
 
 from conftest import Harness, at, contact, parts
+from winback.aws.store import ContactRecord
 from winback.domain import segments, winback
 
 SECOND_NIGHT = at(days=1, hours=16)  # 2026-03-04T01:00Z: the run after O1 and O2 bought
@@ -159,3 +160,20 @@ def test_the_rfm_job_reads_the_table_in_parallel_parts() -> None:
         history = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
         measured = [e for e in history if e["type"] == "TaskScheduled"]
         assert len(measured) == 16 + 1 + 16 + 1  # measure each part, cut, score each part, record
+
+
+def test_an_offer_due_in_the_contacts_night_waits_for_their_morning_without_a_hold() -> None:
+    with lapsed_shop() as stack:
+        ContactRecord("T").update(actions=[ContactRecord.timezone.set("America/New_York")])
+        old_customers_buy(stack, at(days=1, hours=1))
+        stack.run_until(at(days=2, hours=6))
+        [sent] = stack.entries("email.sent", contact_id="T")
+        assert sent["at"] == "2026-03-04T13:00:00Z"  # 08:00 in New York; 09:00 UTC is 04:00 there
+        sfn = boto3.client("stepfunctions")
+        entered = [
+            e["stateEnteredEventDetails"]["name"]
+            for execution in stack.rt.executions()
+            for e in sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
+            if e["type"].endswith("StateEntered")
+        ]
+        assert "WaitBeforeOffer" in entered and "WaitUntilAllowedToOffer" not in entered

@@ -70,24 +70,41 @@ def capture(detail: CheckoutStarted, at: datetime) -> None:
                 raise
             return  # ordered already, or an older checkout arriving late
     # Started on later checkouts too (a retry after a failed start); the name keeps it to one series per cart.
-    _start_series(detail.cart_id, detail.cart_id, at, record=first)
+    _start_series(
+        detail.cart_id, detail.cart_id, at, record=first, contact=(detail.contact.id, detail.contact.timezone)
+    )
 
 
-def _start_series(cart_id: str, key: str, at: datetime, record: bool, **fields: Any) -> None:
-    """The cart's series, each email at its offset from `at`, under an execution named
-    after `key` (so one series per key); recorded when `record` and it started."""
+def _start_series(
+    cart_id: str, key: str, at: datetime, record: bool, contact: tuple[str, str | None] | None = None, **fields: Any
+) -> None:
+    """The cart's series, each email at its offset from `at` (after the quiet hours of
+    the time zone of `contact`, (id, zone), when known), under an execution named after
+    `key` (so one series per key); recorded when `record` and it started."""
     campaign = _campaign_for_carts()
     if campaign is None:
         return
-    due = [clock.iso(at + timedelta(hours=step.after_hours)) for step in campaign.steps]
+    due = [at + timedelta(hours=step.after_hours) for step in campaign.steps]
+    zone = contact[1] if contact else None
+    planned: list[datetime] = []
+    for moment in due:  # in order: a push never overtakes the next email
+        planned.append(max([sending.past_quiet_hours(moment, zone, HELD_AT_MOST), *planned[-1:]]))
     execution = flows.start(
         CART_FLOW_ENV,
         "cart",
         key,
-        {"cart_id": cart_id, "campaign_id": campaign.id, "due": due, "offer_seconds": campaign.window_seconds},
+        {
+            "cart_id": cart_id,
+            "campaign_id": campaign.id,
+            "due": [clock.iso(moment) for moment in planned],
+            "offer_seconds": campaign.window_seconds,
+        },
     )
     if execution and record:
         journal.record("flow.started", flow=FLOW, campaign=campaign.id, execution=execution, cart_id=cart_id, **fields)
+        for step, (moment, moved) in enumerate(zip(due, planned, strict=True), start=1):
+            if contact:
+                sending.note_quiet_hours(moment, moved, contact[0], campaign.id, cart_id=cart_id, step=step)
 
 
 def _emptied(cart_id: str, contact_id: str, at: datetime) -> None:

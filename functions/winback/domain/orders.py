@@ -8,8 +8,9 @@ overwrites a newer one.
 from __future__ import annotations
 
 import json
+import math
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,8 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from winback.aws import campaign_store, flows, journal, rejects
 from winback.aws.store import ContactRecord, OrderRecord, condition_failed, kept_until
-from winback.domain import carts, coupons, history, purchases, revenue, webhooks
+from winback.domain import carts, coupons, history, purchases, revenue, sending, webhooks
+from winback.model import clock
 from winback.model.campaigns import UnpaidOrderCampaign, choose_campaign
 from winback.model.events import (
     SHOWN_ITEMS,
@@ -117,6 +119,11 @@ def order_created(event: OrderEvent, detail: OrderCreated) -> None:
     campaign = choose_campaign(campaign_store.all_campaigns(), detail.offer_id)
     if not isinstance(campaign, UnpaidOrderCampaign):
         return
+    # The reminder falls due after the campaign's delay; one due in the contact's quiet
+    # hours waits for their morning in WaitBeforeReminder, where a payment stops it.
+    now = clock.now()
+    due = now + timedelta(seconds=campaign.delay_seconds)
+    planned = sending.past_quiet_hours(due, detail.contact.timezone, timedelta(hours=campaign.window_hours))
     # Started again on a duplicate too: if the first delivery failed between the
     # write above and this call, the retry must still start the flow. Step Functions
     # keeps it to one execution per order by name.
@@ -127,7 +134,7 @@ def order_created(event: OrderEvent, detail: OrderCreated) -> None:
         {
             "order_id": detail.order_id,
             "campaign_id": campaign.id,
-            "delay_seconds": campaign.delay_seconds,
+            "delay_seconds": math.ceil((planned - now).total_seconds()),
             "window_seconds": campaign.window_seconds,
         },
     )
@@ -139,6 +146,7 @@ def order_created(event: OrderEvent, detail: OrderCreated) -> None:
             execution=execution,
             order_id=detail.order_id,
         )
+        sending.note_quiet_hours(due, planned, detail.contact.id, campaign.id, order_id=detail.order_id)
 
 
 def order_paid(event: OrderEvent, detail: OrderPaid) -> None:

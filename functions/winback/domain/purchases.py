@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 FLOW = "post_purchase"
 POST_PURCHASE_FLOW_ENV = "POST_PURCHASE_STATE_MACHINE_ARN"
+SECOND_PURCHASE_HELD_AT_MOST = timedelta(days=7)  # held longer than this, the email is skipped
 
 
 class OrderNotYetKnown(TransientError):
@@ -64,16 +65,22 @@ def start(order: OrderRecord, paid_orders: int, paid_at: datetime) -> None:
     campaign = choose_campaign(campaign_store.all_campaigns(), order.offer_id or "*", flow=FLOW)
     if not isinstance(campaign, PostPurchaseCampaign):
         return
-    second_at = paid_at + timedelta(hours=campaign.second_purchase.after_hours)
+    first_purchase = paid_orders == 1
+    due = planned = paid_at + timedelta(hours=campaign.second_purchase.after_hours)
+    person = sending.contact(order.contact_id) if first_purchase else None
+    if person is not None:  # the second-purchase email waits for the morning of a night it falls due in
+        planned = sending.past_quiet_hours(due, sending.zone_of(person), SECOND_PURCHASE_HELD_AT_MOST)
     payload = {
         "order_id": order.order_id,
         "campaign_id": campaign.id,
-        "first_purchase": paid_orders == 1,
-        "second_purchase_at": clock.iso(second_at),
+        "first_purchase": first_purchase,
+        "second_purchase_at": clock.iso(planned),
     }
     execution = flows.start(POST_PURCHASE_FLOW_ENV, "purchase", order.order_id, payload)
     if execution:
         journal.record("flow.started", flow=FLOW, campaign=campaign.id, execution=execution, order_id=order.order_id)
+        if person is not None:
+            sending.note_quiet_hours(due, planned, person.contact_id, campaign.id, order_id=order.order_id)
 
 
 def _end(execution: str, order_id: str, outcome: str) -> dict[str, Any]:
@@ -170,7 +177,7 @@ def send_second_purchase(order_id: str, campaign_id: str, execution: str, first_
         return _end(execution, order_id, f"skipped_{reason}")
     assert person is not None
     send_id = f"{FLOW}#{order_id}#second_purchase"
-    held = sending.hold(person, campaign, send_id, timedelta(days=7), customer)
+    held = sending.hold(person, campaign, send_id, SECOND_PURCHASE_HELD_AT_MOST, customer)
     if held and "skip" in held:
         return _end(execution, order_id, f"skipped_{held['skip']}")
     if held:

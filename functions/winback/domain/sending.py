@@ -8,7 +8,7 @@ why). If SES refuses the call the claim is released so the retry can send.
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -43,6 +43,11 @@ def cannot_email(person: ContactRecord | None, marketing: bool = True) -> str | 
     return suppression.reason(person.email, marketing)
 
 
+def zone_of(person: ContactRecord) -> str:
+    """The contact's time zone, for quiet hours (events give the shop's when they name none)."""
+    return person.timezone or "UTC"
+
+
 def hold(
     person: ContactRecord,
     campaign: Campaign,
@@ -69,7 +74,7 @@ def hold(
         if customer is not None and customer.marketing_last_for == send_id:
             return None  # a retried step: its slot is taken already
         sent = [clock.parse(s) for s in (customer.marketing_sent or [])] if customer else []
-        zone = person.timezone or "UTC"
+        zone = zone_of(person)
         allowed = next_allowed(now, zone, sent, rules)
         if allowed > now:
             why = reason_held(now, zone, sent, rules)
@@ -102,6 +107,34 @@ def hold(
             if not condition_failed(error):
                 raise
     return {"delay_until": clock.iso(now + timedelta(hours=rules.min_gap_hours))}
+
+
+def past_quiet_hours(due: datetime, zone: str | None, max_delay: timedelta) -> datetime:
+    """When a marketing email falling due at `due` may go, as far as the contact's quiet
+    hours say, known as its flow starts. The flow waits until then instead of waking up
+    at night only to be held (a Lambda call and three state transitions more). The cap
+    and the gap depend on what else goes out meanwhile, so the send step still applies
+    every rule. A push longer than `max_delay` is left to that step, which skips the
+    email as pointless, as it would have. An unknown zone is left to it too."""
+    from winback.model.pacing import Rules, after_quiet_hours
+
+    if not zone:
+        return due
+    allowed = after_quiet_hours(due, zone, Rules.from_env())
+    return due if allowed - due > max_delay else allowed
+
+
+def note_quiet_hours(due: datetime, planned: datetime, contact_id: str, campaign_id: str, **fields: Any) -> None:
+    """The timeline's word for an email planned after the quiet hours it fell due in."""
+    if planned > due:
+        journal.record(
+            "email.delayed",
+            contact_id=contact_id,
+            campaign=campaign_id,
+            reason="quiet_hours",
+            until=clock.iso(planned),
+            **fields,
+        )
 
 
 def variant_for(contact_id: str, campaign: Campaign, step: EmailStep) -> Variant | None:

@@ -10,6 +10,7 @@ is recorded with its reason.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from winback.emails.render import Rendered
 
 FLOW = "winback"
+OFFER_HELD_AT_MOST = timedelta(days=7)  # held longer than this, the offer is skipped
 
 
 def _campaign_for(segment: str) -> WinBackCampaign | None:
@@ -72,6 +74,10 @@ def enter(contact_id: str, segment: str, day: str, execution: str) -> dict[str, 
             raise
         return {"enter": False, "outcome": "duplicate"}
     journal.record("flow.started", flow=FLOW, campaign=campaign.id, execution=execution, contact_id=contact_id)
+    assert person is not None  # cannot_email said why otherwise
+    due = now + timedelta(hours=campaign.wait_hours)
+    planned = sending.past_quiet_hours(due, sending.zone_of(person), OFFER_HELD_AT_MOST)
+    sending.note_quiet_hours(due, planned, contact_id, campaign.id)
     return {
         "enter": True,
         "outcome": None,
@@ -79,7 +85,7 @@ def enter(contact_id: str, segment: str, day: str, execution: str) -> dict[str, 
         "contact_id": contact_id,
         "send_id": send_id,
         "entered_at": clock.iso(now),
-        "wait_seconds": int(campaign.wait_hours * 3600),
+        "wait_seconds": math.ceil((planned - now).total_seconds()),
     }
 
 
@@ -101,7 +107,7 @@ def offer(campaign_id: str, contact_id: str, send_id: str, execution: str) -> di
         journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason=reason)
         return _end(execution, contact_id, f"skipped_{reason}")
     assert person is not None
-    held = sending.hold(person, campaign, send_id, timedelta(days=7), customer)
+    held = sending.hold(person, campaign, send_id, OFFER_HELD_AT_MOST, customer)
     if held and "skip" in held:
         return _end(execution, contact_id, f"skipped_{held['skip']}")
     if held:
