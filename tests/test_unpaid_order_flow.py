@@ -220,6 +220,10 @@ def test_ses_throttling_is_retried_with_backoff_and_sends_once(stack: Harness, m
     history = boto3.client("stepfunctions").get_execution_history(executionArn=execution["executionArn"])
     failures = [e for e in history["events"] if e["type"] == "TaskFailed"]
     assert [f["taskFailedEventDetails"]["error"] for f in failures] == ["TransientError", "TransientError"]
+    stack.run_until(at(days=2))
+    [ended] = stack.rt.ended
+    # Six states entered, and Step Functions bills each retry as one more transition.
+    assert ended.retries == 2 and ended.transitions == 6 + 2
 
 
 def test_the_coupon_api_names_the_field_of_a_bad_request(stack: Harness) -> None:

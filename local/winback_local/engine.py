@@ -221,9 +221,10 @@ class Ended:
 
     name: str
     status: str  # SUCCEEDED | FAILED | ProgramStopped ...
-    transitions: int  # states entered: what Step Functions bills
+    transitions: int  # states entered and task retries: what Step Functions bills
     tasks: int = 0  # Task states entered: Lambda invocations, retries aside
     error: str = ""
+    retries: int = 0  # task attempts after a state's first (each billed as a transition)
 
 
 def install(
@@ -299,12 +300,15 @@ def install(
         state = worker.env.program_state()
         entered = sum(1 for e in events if str(e["type"]).endswith("StateEntered"))
         tasks = sum(1 for e in events if str(e["type"]).endswith("TaskStateEntered"))
+        attempts = sum(1 for e in events if e["type"] in ("TaskScheduled", "LambdaFunctionScheduled"))
+        retries = max(0, attempts - tasks)  # "each retry will be charged as an additional state transition"
         error = ""
         if isinstance(state, ProgramError):
             details = state.error or {}
             error = f"{details.get('error')}: {details.get('cause')}"
         status = "SUCCEEDED" if isinstance(state, ProgramEnded) else "FAILED" if error else type(state).__name__
-        return Ended(worker._evaluation_details.execution_details.name, status, entered, tasks, error)
+        name = worker._evaluation_details.execution_details.name
+        return Ended(name, status, entered + retries, tasks, error, retries)
 
     def start(self: ExecutionWorker) -> None:
         def run() -> None:
