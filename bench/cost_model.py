@@ -7,7 +7,8 @@ Two runs, each long enough (16 virtual days) for every flow to end: N orders (40
 within the 30-minute delay, 20 % after the reminder, 40 % never; a paid order gets its
 confirmation, a first-time buyer the second-purchase email), and N abandoned carts (30 %
 buy within the hour, 20 % after an email, 50 % never). Each counts Step Functions state
-transitions, Lambda invocations and duration, DynamoDB reads and writes, SES emails, SQS
+transitions (states entered and task retries: Step Functions bills each retry as a
+transition), Lambda invocations and duration, DynamoDB reads and writes, SES emails, SQS
 requests and EventBridge events, prices them at the list prices below, and prints them
 per 1,000, with the largest cost and what would halve it. Every default campaign runs
 but win-back: it and the daily RFM job it needs cost per contact and per day, not per

@@ -3,6 +3,7 @@ moment in their own time zone, DST included; it is not dropped."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -44,9 +45,10 @@ def test_a_reminder_due_in_the_evening_goes_the_next_morning(stack: Harness) -> 
     stack.send("Order Created", order_created(), when=evening)
     stack.run_until(evening + timedelta(hours=12))
     [held] = stack.entries("email.delayed")
-    assert held["reason"] == "quiet_hours" and held["until"] == "2026-03-03T08:00:00Z"
+    # 08:00 plus c-42's own minute of the morning (pacing.morning_offset: 20 min 32 s).
+    assert held["reason"] == "quiet_hours" and held["until"] == "2026-03-03T08:20:32Z"
     [sent] = stack.entries("email.sent")
-    assert sent["at"] == "2026-03-03T08:00:00Z" and sent["template"] == "unpaid_order_coupon"
+    assert sent["at"] == "2026-03-03T08:20:32Z" and sent["template"] == "unpaid_order_coupon"
 
 
 def test_the_hold_ends_at_eight_in_the_contacts_own_time_zone(stack: Harness) -> None:
@@ -54,7 +56,7 @@ def test_the_hold_ends_at_eight_in_the_contacts_own_time_zone(stack: Harness) ->
     stack.send("Order Created", order_created(timezone="Europe/Kyiv", locale="uk"), when=evening)
     stack.run_until(evening + timedelta(hours=14))
     [sent] = stack.entries("email.sent")
-    assert sent["at"] == "2026-03-03T06:00:00Z"  # 08:00 in Kyiv
+    assert sent["at"] == "2026-03-03T06:20:32Z"  # 08:00 in Kyiv, plus c-42's minute
 
 
 def states_entered(execution_arn: str) -> list[str]:
@@ -94,7 +96,7 @@ def test_a_second_purchase_email_due_at_night_goes_the_next_morning_without_a_ho
         stack.send("Order Paid", order_paid())
         stack.run_until(night + timedelta(days=15))
         [second] = sent(stack, "second_purchase")
-        assert second["at"] == "2026-03-17T08:00:00Z"  # due at 21:30 fourteen days on
+        assert second["at"] == "2026-03-17T08:20:32Z"  # due at 21:30 fourteen days on; c-42's minute
         [purchase] = [e for e in stack.rt.executions() if ":purchase-" in e["executionArn"]]
         assert "WaitUntilAllowedForSecondPurchase" not in states_entered(purchase["executionArn"])
 
@@ -104,9 +106,29 @@ def test_a_cart_reminder_due_at_night_goes_the_next_morning_and_the_series_keeps
         stack.send("Checkout Started", checkout(), when=T0.replace(hour=20, minute=30))  # the first falls at 21:30
         stack.run_until(at(days=5))
         assert [e["at"] for e in sent(stack, "abandoned_cart")] == [
-            "2026-03-03T08:00:00Z",
+            "2026-03-03T08:20:32Z",  # c-42's minute of the morning
             "2026-03-03T20:30:00Z",
             "2026-03-05T20:30:00Z",
         ]
         [series] = stack.rt.executions()
         assert not any(s.startswith("WaitUntilAllowed") for s in states_entered(series["executionArn"]))
+
+
+def test_what_the_night_held_goes_over_the_first_half_hour_not_at_eight_sharp() -> None:
+    night = utc("2026-03-10T23:00:00")
+    mornings = [next_allowed(night, "UTC", [], RULES, f"c-{n}") for n in range(600)]
+    assert next_allowed(night, "UTC", [], RULES, "c-7") == mornings[7]  # each contact keeps their minute
+    assert min(mornings) >= utc("2026-03-11T08:00:00") and max(mornings) < utc("2026-03-11T08:30:00")
+    per_second = Counter(mornings)
+    # 600 emails in 1,800 seconds: never near the SES default of 14 a second.
+    assert max(per_second.values()) <= 4 and len({m.minute for m in mornings}) == 30
+    assert next_allowed(utc("2026-03-11T09:00:00"), "UTC", [], RULES, "c-7") == utc("2026-03-11T09:00:00")
+
+
+def test_a_morning_of_held_reminders_goes_out_without_hitting_the_send_rate(stack: Harness) -> None:
+    stack.run_until(T0.replace(hour=22))  # sixty orders whose reminders fall due at 22:30
+    stack.send_batch([("Order Created", order_created(f"o-{n}", f"c-{n}")) for n in range(60)])
+    stack.run_until(at(days=1, hours=1))
+    sent = stack.entries("email.sent")
+    assert len(sent) == 60 and all("08:00:00Z" <= e["at"][11:] < "08:30:00Z" for e in sent)
+    assert stack.rt.routes.failed == 0  # no step was turned away by SendingRateExceeded and retried

@@ -168,7 +168,7 @@ def test_an_offer_due_in_the_contacts_night_waits_for_their_morning_without_a_ho
         old_customers_buy(stack, at(days=1, hours=1))
         stack.run_until(at(days=2, hours=6))
         [sent] = stack.entries("email.sent", contact_id="T")
-        assert sent["at"] == "2026-03-04T13:00:00Z"  # 08:00 in New York; 09:00 UTC is 04:00 there
+        assert sent["at"] == "2026-03-04T13:15:59Z"  # 08:00 in New York (09:00 UTC is 04:00 there), T's minute
         sfn = boto3.client("stepfunctions")
         entered = [
             e["stateEnteredEventDetails"]["name"]

@@ -85,10 +85,11 @@ def _start_series(
     if campaign is None:
         return
     due = [at + timedelta(hours=step.after_hours) for step in campaign.steps]
-    zone = contact[1] if contact else None
-    planned: list[datetime] = []
-    for moment in due:  # in order: a push never overtakes the next email
-        planned.append(max([sending.past_quiet_hours(moment, zone, HELD_AT_MOST), *planned[-1:]]))
+    planned = list(due)
+    if contact:
+        contact_id, zone = contact
+        for n, moment in enumerate(due):  # in order: a push never overtakes the next email
+            planned[n] = max([sending.past_quiet_hours(moment, zone, HELD_AT_MOST, contact_id), *planned[n - 1 : n]])
     execution = flows.start(
         CART_FLOW_ENV,
         "cart",

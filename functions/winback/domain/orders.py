@@ -123,7 +123,9 @@ def order_created(event: OrderEvent, detail: OrderCreated) -> None:
     # hours waits for their morning in WaitBeforeReminder, where a payment stops it.
     now = clock.now()
     due = now + timedelta(seconds=campaign.delay_seconds)
-    planned = sending.past_quiet_hours(due, detail.contact.timezone, timedelta(hours=campaign.window_hours))
+    planned = sending.past_quiet_hours(
+        due, detail.contact.timezone, timedelta(hours=campaign.window_hours), detail.contact.id
+    )
     # Started again on a duplicate too: if the first delivery failed between the
     # write above and this call, the retry must still start the flow. Step Functions
     # keeps it to one execution per order by name.

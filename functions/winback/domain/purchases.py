@@ -69,7 +69,9 @@ def start(order: OrderRecord, paid_orders: int, paid_at: datetime) -> None:
     due = planned = paid_at + timedelta(hours=campaign.second_purchase.after_hours)
     person = sending.contact(order.contact_id) if first_purchase else None
     if person is not None:  # the second-purchase email waits for the morning of a night it falls due in
-        planned = sending.past_quiet_hours(due, sending.zone_of(person), SECOND_PURCHASE_HELD_AT_MOST)
+        planned = sending.past_quiet_hours(
+            due, sending.zone_of(person), SECOND_PURCHASE_HELD_AT_MOST, person.contact_id
+        )
     payload = {
         "order_id": order.order_id,
         "campaign_id": campaign.id,

@@ -75,7 +75,7 @@ def hold(
             return None  # a retried step: its slot is taken already
         sent = [clock.parse(s) for s in (customer.marketing_sent or [])] if customer else []
         zone = zone_of(person)
-        allowed = next_allowed(now, zone, sent, rules)
+        allowed = next_allowed(now, zone, sent, rules, person.contact_id)
         if allowed > now:
             why = reason_held(now, zone, sent, rules)
             if allowed - now > max_delay:
@@ -109,7 +109,7 @@ def hold(
     return {"delay_until": clock.iso(now + timedelta(hours=rules.min_gap_hours))}
 
 
-def past_quiet_hours(due: datetime, zone: str | None, max_delay: timedelta) -> datetime:
+def past_quiet_hours(due: datetime, zone: str | None, max_delay: timedelta, contact_id: str) -> datetime:
     """When a marketing email falling due at `due` may go, as far as the contact's quiet
     hours say, known as its flow starts. The flow waits until then instead of waking up
     at night only to be held (a Lambda call and three state transitions more). The cap
@@ -120,7 +120,7 @@ def past_quiet_hours(due: datetime, zone: str | None, max_delay: timedelta) -> d
 
     if not zone:
         return due
-    allowed = after_quiet_hours(due, zone, Rules.from_env())
+    allowed = after_quiet_hours(due, zone, Rules.from_env(), contact_id)
     return due if allowed - due > max_delay else allowed
 
 

@@ -76,7 +76,7 @@ def enter(contact_id: str, segment: str, day: str, execution: str) -> dict[str, 
     journal.record("flow.started", flow=FLOW, campaign=campaign.id, execution=execution, contact_id=contact_id)
     assert person is not None  # cannot_email said why otherwise
     due = now + timedelta(hours=campaign.wait_hours)
-    planned = sending.past_quiet_hours(due, sending.zone_of(person), OFFER_HELD_AT_MOST)
+    planned = sending.past_quiet_hours(due, sending.zone_of(person), OFFER_HELD_AT_MOST, contact_id)
     sending.note_quiet_hours(due, planned, contact_id, campaign.id)
     return {
         "enter": True,

@@ -3,13 +3,15 @@
 Per contact, across every flow: at most `cap` marketing emails in a rolling window of
 `window_days`, at least `min_gap_hours` between two, and none during quiet hours in the
 contact's own time zone (21:00 to 08:00 by default; a zone's DST change moves the clock,
-not the rule). Transactional email is never held. A send that comes too early is not
-dropped: its flow waits until `next_allowed` and sends then, unless the wait makes it
-pointless (docs/deliverability.md).
+not the rule; what the night held goes over the first half hour of the morning).
+Transactional email is never held. A send that comes too early is not dropped: its flow
+waits until `next_allowed` and sends then, unless the wait makes it pointless
+(docs/deliverability.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -46,19 +48,35 @@ def _quiet(local: datetime, rules: Rules) -> bool:
     return rules.quiet_start <= at < rules.quiet_end
 
 
-def after_quiet_hours(moment: datetime, zone: str, rules: Rules) -> datetime:
-    """`moment`, or the end of the quiet hours it falls in, in the contact's zone."""
+# Every email held by the night would otherwise go at 08:00:00 sharp, far above the
+# account's SES send rate: each contact gets their own minute of the first half hour.
+MORNING_SPREAD_SECONDS = 30 * 60
+
+
+def morning_offset(contact_id: str) -> timedelta:
+    """How long after the end of the quiet hours this contact's held emails go: the same
+    for every email of theirs, spread evenly over MORNING_SPREAD_SECONDS across contacts."""
+    digest = hashlib.blake2b(contact_id.encode(), digest_size=8).digest()
+    return timedelta(seconds=int.from_bytes(digest, "big") % MORNING_SPREAD_SECONDS)
+
+
+def after_quiet_hours(moment: datetime, zone: str, rules: Rules, contact_id: str | None = None) -> datetime:
+    """`moment`, or the end of the quiet hours it falls in, in the contact's zone (plus
+    the contact's `morning_offset`, when named)."""
     tz = ZoneInfo(zone)
     local = moment.astimezone(tz)
     if not _quiet(local, rules):
         return moment
     day = local.date() if local.time() < rules.quiet_end else local.date() + timedelta(days=1)
-    return datetime.combine(day, rules.quiet_end, tzinfo=tz).astimezone(moment.tzinfo)
+    end = datetime.combine(day, rules.quiet_end, tzinfo=tz).astimezone(moment.tzinfo)
+    return end + morning_offset(contact_id) if contact_id else end
 
 
-def next_allowed(now: datetime, zone: str, sent: list[datetime], rules: Rules) -> datetime:
+def next_allowed(
+    now: datetime, zone: str, sent: list[datetime], rules: Rules, contact_id: str | None = None
+) -> datetime:
     """The first moment from `now` a marketing email may go, given the contact's earlier
-    marketing emails `sent` (any order)."""
+    marketing emails `sent` (any order); past quiet hours, at `contact_id`'s own minute."""
     moment = now
     for _ in range(4):  # each rule may push past another's boundary; they settle fast
         earlier = sorted(s for s in sent if s <= moment)
@@ -67,7 +85,7 @@ def next_allowed(now: datetime, zone: str, sent: list[datetime], rules: Rules) -
         window = [s for s in earlier if s > moment - timedelta(days=rules.window_days)]
         if len(window) >= rules.cap:
             moment = max(moment, window[-rules.cap] + timedelta(days=rules.window_days))
-        settled = after_quiet_hours(moment, zone, rules)
+        settled = after_quiet_hours(moment, zone, rules, contact_id)
         if settled == moment:
             return moment
         moment = settled
