@@ -75,3 +75,37 @@ def test_an_update_expression_s_checks_still_refuse_what_they_refused(monkeypatc
             assert client.get_item(TableName="t", Key={"k": {"S": "one"}})["Item"]["a"] == {"S": "x"}
         finally:
             undo()
+
+
+SLIM_PROBE = """
+import json, sys
+from datetime import UTC, datetime
+from winback.model.campaigns import default_campaigns
+from winback_local.runtime import LocalRuntime
+with LocalRuntime(datetime(2026, 3, 2, tzinfo=UTC), default_campaigns(), daily_jobs=True) as runtime:
+    runtime.run_until(datetime(2026, 3, 3, 2, tzinfo=UTC))  # the daily RFM job ran: the engine is in use
+    before = sorted(m for m in ("moto.ec2", "moto.batch.models") if m in sys.modules)
+    import moto.batch
+    found = type(moto.batch.batch_backends).__name__  # what moto's backend lookup reads
+print(json.dumps({"before": before, "found": found, "ran": runtime.routes.invocations}))
+"""
+
+
+def test_moto_s_batch_and_ec2_emulation_load_only_when_asked_for() -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    path = os.pathsep.join(str(root / p) for p in ("functions", "local"))
+    done = subprocess.run(
+        [sys.executable, "-c", SLIM_PROBE],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": path},
+        timeout=300,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["ran"] > 0 and result["before"] == []  # a run of the flows never loads them
+    assert result["found"] == "BackendDict"  # a name of the package still loads the real models

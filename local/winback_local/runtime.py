@@ -28,7 +28,7 @@ import boto3
 from winback.aws import bus, campaign_store, flows, journal, mailer, rejects, secrets
 from winback.model import clock
 from winback.model.campaigns import Campaign
-from winback_local import aws_events, emulator, engine, executions, outbox, partitions, provision, schedules, wsgi
+from winback_local import aws_events, emulator, engine, executions, outbox, partitions, provision, schedules, slim, wsgi
 from winback_local.template import TEMPLATE, Resolver, Stack, read
 
 REGION = "us-east-1"
@@ -107,6 +107,7 @@ class LocalRuntime:
 
     # -- set-up --------------------------------------------------------------------
     def __enter__(self) -> LocalRuntime:
+        self._undo.append(slim.install())  # before moto's Step Functions engine is imported
         from moto import mock_aws
 
         self._set_env(LOCAL_ENV)
