@@ -4,7 +4,7 @@ moment in their own time zone, DST included; it is not dropped."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import boto3
 from flows import checkout, sent, shop
@@ -132,3 +132,10 @@ def test_a_morning_of_held_reminders_goes_out_without_hitting_the_send_rate(stac
     sent = stack.entries("email.sent")
     assert len(sent) == 60 and all("08:00:00Z" <= e["at"][11:] < "08:30:00Z" for e in sent)
     assert stack.rt.routes.failed == 0  # no step was turned away by SendingRateExceeded and retried
+
+
+def test_the_morning_spread_stays_inside_a_short_allowed_window() -> None:
+    rules = Rules(quiet_start=time(8, 10), quiet_end=time(8, 0))  # ten minutes a day allowed
+    night = utc("2026-03-10T23:00:00")
+    mornings = {next_allowed(night, "UTC", [], rules, f"c-{n}") for n in range(200)}
+    assert min(mornings) >= utc("2026-03-11T08:00:00") and max(mornings) < utc("2026-03-11T08:05:00")

@@ -53,11 +53,16 @@ def _quiet(local: datetime, rules: Rules) -> bool:
 MORNING_SPREAD_SECONDS = 30 * 60
 
 
-def morning_offset(contact_id: str) -> timedelta:
+def morning_offset(contact_id: str, rules: Rules) -> timedelta:
     """How long after the end of the quiet hours this contact's held emails go: the same
-    for every email of theirs, spread evenly over MORNING_SPREAD_SECONDS across contacts."""
+    for every email of theirs, spread evenly over MORNING_SPREAD_SECONDS across contacts
+    (over half the day's allowed hours, if quiet hours leave less than an hour)."""
+    start = rules.quiet_start.hour * 3600 + rules.quiet_start.minute * 60
+    end = rules.quiet_end.hour * 3600 + rules.quiet_end.minute * 60
+    allowed = (start - end) % 86400 or 86400
+    spread = max(1, min(MORNING_SPREAD_SECONDS, allowed // 2))
     digest = hashlib.blake2b(contact_id.encode(), digest_size=8).digest()
-    return timedelta(seconds=int.from_bytes(digest, "big") % MORNING_SPREAD_SECONDS)
+    return timedelta(seconds=int.from_bytes(digest, "big") % spread)
 
 
 def after_quiet_hours(moment: datetime, zone: str, rules: Rules, contact_id: str | None = None) -> datetime:
@@ -69,7 +74,7 @@ def after_quiet_hours(moment: datetime, zone: str, rules: Rules, contact_id: str
         return moment
     day = local.date() if local.time() < rules.quiet_end else local.date() + timedelta(days=1)
     end = datetime.combine(day, rules.quiet_end, tzinfo=tz).astimezone(moment.tzinfo)
-    return end + morning_offset(contact_id) if contact_id else end
+    return end + morning_offset(contact_id, rules) if contact_id else end
 
 
 def next_allowed(
