@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
+import pytest
 
 from conftest import Harness, at, order_created, order_paid, parts
 
@@ -244,6 +247,26 @@ def test_paid_during_the_delay_stops_the_flow_at_once_in_one_transition(stack: H
     [execution] = stack.rt.ended
     assert execution.transitions == 1 and execution.tasks == 0  # WaitBeforeReminder, then stopped
     assert stack.rt.routes.invocations == 0  # no task ran
+
+
+def test_a_payment_while_step_functions_throttles_is_taken_and_the_flow_ends_at_its_next_step(
+    stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from winback.aws import flows
+
+    def throttled(**_: Any) -> Any:
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetExecutionHistory")
+
+    monkeypatch.setattr(flows._sfn(), "get_execution_history", throttled)  # a sale's burst of payments
+    stack.send("Order Created", order_created())
+    stack.send("Order Paid", order_paid(), when=at(minutes=20))
+    stack.run_until(at(days=2))
+    assert stack.rt.ingestion_failures == 0  # the payment went through the first time, not retried from the queue
+    assert stack.entries("email.sent") == []
+    [ended] = stack.entries("flow.ended")
+    assert ended["outcome"] == "paid" and ended["at"] == "2026-03-02T09:30:00Z"  # at its offer step, not at once
 
 
 def test_a_second_unpaid_order_within_the_cool_down_is_reminded_without_a_coupon(stack: Harness) -> None:

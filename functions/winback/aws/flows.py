@@ -62,13 +62,20 @@ STOPPED, PAST, NONE = "stopped", "past", "none"
 def stop_if_still_in(state_machine_env: str, kind: str, key: str, state: str, cause: str) -> str:
     """Stop the execution for `key` if it is still in `state`, a Wait before anything
     happened that would need undoing (or has not entered its first state yet).
-    Returns STOPPED, PAST (it has moved on, or ended) or NONE (there is no such
-    execution).
+    Returns STOPPED, PAST (it has moved on, or ended, or Step Functions could not say in
+    time) or NONE (there is no such execution).
 
     Call it after recording what makes the flow pointless (the payment): a task that
     starts after that reads it and does nothing, and one already running has moved
-    the execution past `state`, so it is left to finish.
+    the execution past `state`, so it is left to finish. The stop only saves the flow's
+    later transitions, so it gives way when Step Functions is throttling or failing
+    (GetExecutionHistory refills 20 calls a second by default: a sale's burst of
+    payments outruns it) rather than fail the event.
     """
+    from botocore.exceptions import ClientError
+
+    from winback.aws.errors import TRANSIENT_CODES
+
     client = _sfn()
     arn = execution_arn(state_machine_env, kind, key)
     try:
@@ -81,4 +88,19 @@ def stop_if_still_in(state_machine_env: str, kind: str, key: str, state: str, ca
         client.stop_execution(executionArn=arn, cause=cause)
     except client.exceptions.ExecutionDoesNotExist:
         return NONE
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code not in TRANSIENT_CODES:
+            raise
+        _note_stop_skipped(code)
+        return PAST
     return STOPPED
+
+
+def _note_stop_skipped(code: str) -> None:
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    from winback.aws.observe import logger, metrics
+
+    metrics.add_metric(name="EarlyStopsSkipped", unit=MetricUnit.Count, value=1)
+    logger.warning("early stop skipped: the flow ends at its next step instead", extra={"reason": code})
