@@ -76,7 +76,7 @@ def capture(detail: CheckoutStarted, at: datetime) -> None:
 
 
 def _start_series(
-    cart_id: str, key: str, at: datetime, record: bool, contact: tuple[str, str | None] | None = None, **fields: Any
+    cart_id: str, key: str, at: datetime, record: bool, contact: tuple[str, str] | None = None, **fields: Any
 ) -> None:
     """The cart's series, each email at its offset from `at` (after the quiet hours of
     the time zone of `contact`, (id, zone), when known), under an execution named after
@@ -88,8 +88,9 @@ def _start_series(
     planned = list(due)
     if contact:
         contact_id, zone = contact
-        for n, moment in enumerate(due):  # in order: a push never overtakes the next email
-            planned[n] = max([sending.past_quiet_hours(moment, zone, HELD_AT_MOST, contact_id), *planned[n - 1 : n]])
+        for n, moment in enumerate(due):
+            pushed = sending.past_quiet_hours(moment, zone, HELD_AT_MOST, contact_id)
+            planned[n] = max(pushed, planned[n - 1]) if n else pushed  # a push never overtakes the next email
     execution = flows.start(
         CART_FLOW_ENV,
         "cart",
@@ -103,8 +104,8 @@ def _start_series(
     )
     if execution and record:
         journal.record("flow.started", flow=FLOW, campaign=campaign.id, execution=execution, cart_id=cart_id, **fields)
-        for step, (moment, moved) in enumerate(zip(due, planned, strict=True), start=1):
-            if contact:
+        if contact:
+            for step, (moment, moved) in enumerate(zip(due, planned, strict=True), start=1):
                 sending.note_quiet_hours(moment, moved, contact[0], campaign.id, cart_id=cart_id, step=step)
 
 

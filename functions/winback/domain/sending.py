@@ -109,17 +109,15 @@ def hold(
     return {"delay_until": clock.iso(now + timedelta(hours=rules.min_gap_hours))}
 
 
-def past_quiet_hours(due: datetime, zone: str | None, max_delay: timedelta, contact_id: str) -> datetime:
+def past_quiet_hours(due: datetime, zone: str, max_delay: timedelta, contact_id: str) -> datetime:
     """When a marketing email falling due at `due` may go, as far as the contact's quiet
     hours say, known as its flow starts. The flow waits until then instead of waking up
     at night only to be held (a Lambda call and three state transitions more). The cap
     and the gap depend on what else goes out meanwhile, so the send step still applies
     every rule. A push longer than `max_delay` is left to that step, which skips the
-    email as pointless, as it would have. An unknown zone is left to it too."""
+    email as pointless, as it would have."""
     from winback.model.pacing import Rules, after_quiet_hours
 
-    if not zone:
-        return due
     allowed = after_quiet_hours(due, zone, Rules.from_env(), contact_id)
     return due if allowed - due > max_delay else allowed
 
