@@ -30,6 +30,7 @@ import pickle
 import random
 import traceback
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -298,9 +299,13 @@ def install(
     def _ended(worker: ExecutionWorker, events: list[Any]) -> Ended:
         assert worker.env is not None
         state = worker.env.program_state()
-        entered = sum(1 for e in events if str(e["type"]).endswith("StateEntered"))
-        tasks = sum(1 for e in events if str(e["type"]).endswith("TaskStateEntered"))
-        attempts = sum(1 for e in events if e["type"] in ("TaskScheduled", "LambdaFunctionScheduled"))
+        kinds = Counter(str(e["type"]) for e in events)  # "HistoryEventType.TaskStateEntered"...
+
+        def count(*suffixes: str) -> int:
+            return sum(n for kind, n in kinds.items() if kind.endswith(suffixes))
+
+        entered, tasks = count("StateEntered"), count("TaskStateEntered")
+        attempts = count("TaskScheduled", "LambdaFunctionScheduled")
         retries = max(0, attempts - tasks)  # "each retry will be charged as an additional state transition"
         error = ""
         if isinstance(state, ProgramError):
