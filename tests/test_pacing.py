@@ -101,6 +101,18 @@ def test_a_second_purchase_email_due_at_night_goes_the_next_morning_without_a_ho
         assert "WaitUntilAllowedForSecondPurchase" not in states_entered(purchase["executionArn"])
 
 
+def test_the_second_purchase_email_is_planned_in_the_zone_the_order_came_from() -> None:
+    with shop() as stack:
+        evening = T0.replace(day=3, hour=2, minute=30)  # 21:30 the evening before in New York
+        stack.send("Order Created", order_created(timezone="America/New_York"), when=evening)
+        stack.send("Order Paid", order_paid())
+        stack.run_until(evening + timedelta(days=15))
+        [second] = sent(stack, "second_purchase")
+        assert second["at"] == "2026-03-17T12:20:32Z"  # 08:00 in New York (summer time since the 8th), c-42's minute
+        [purchase] = [e for e in stack.rt.executions() if ":purchase-" in e["executionArn"]]
+        assert "WaitUntilAllowedForSecondPurchase" not in states_entered(purchase["executionArn"])
+
+
 def test_a_cart_reminder_due_at_night_goes_the_next_morning_and_the_series_keeps_its_days() -> None:
     with shop() as stack:
         stack.send("Checkout Started", checkout(), when=T0.replace(hour=20, minute=30))  # the first falls at 21:30

@@ -92,6 +92,7 @@ class OrderRecord(Model):
     items = JSONAttribute(null=True)  # the first SHOWN_ITEMS lines
     item_count = NumberAttribute(null=True)  # all the lines
     cart_id = UnicodeAttribute(null=True)  # the cart it was made from, if the shop said
+    timezone = UnicodeAttribute(null=True)  # the contact's when ordering: plans the emails' nights
     created_at = UTCDateTimeAttribute(null=True)
     paid_at = UTCDateTimeAttribute(null=True)
     paid_total = UnicodeAttribute(null=True)

@@ -77,6 +77,7 @@ def _record_created(detail: OrderCreated, at: datetime) -> tuple[OrderRecord, bo
         "items": [item.model_dump(mode="json") for item in detail.items[:SHOWN_ITEMS]],
         "item_count": len(detail.items),
         "cart_id": detail.cart_id,
+        "timezone": detail.contact.timezone,
         "created_at": at,
         "expires_at": kept_until(at),
     }

@@ -67,11 +67,11 @@ def start(order: OrderRecord, paid_orders: int, paid_at: datetime) -> None:
         return
     first_purchase = paid_orders == 1
     due = planned = paid_at + timedelta(hours=campaign.second_purchase.after_hours)
-    person = sending.contact(order.contact_id) if first_purchase else None
-    if person is not None:  # the second-purchase email waits for the morning of a night it falls due in
-        planned = sending.past_quiet_hours(
-            due, sending.zone_of(person), SECOND_PURCHASE_HELD_AT_MOST, person.contact_id
-        )
+    # The second-purchase email waits for the morning of a night it falls due in, in the zone
+    # the order was placed from (unknown if its payment came first: the step holds it then).
+    zone = order.timezone if first_purchase else None
+    if zone and order.contact_id:
+        planned = sending.past_quiet_hours(due, zone, SECOND_PURCHASE_HELD_AT_MOST, order.contact_id)
     payload = {
         "order_id": order.order_id,
         "campaign_id": campaign.id,
@@ -81,8 +81,8 @@ def start(order: OrderRecord, paid_orders: int, paid_at: datetime) -> None:
     execution = flows.start(POST_PURCHASE_FLOW_ENV, "purchase", order.order_id, payload)
     if execution:
         journal.record("flow.started", flow=FLOW, campaign=campaign.id, execution=execution, order_id=order.order_id)
-        if person is not None:
-            sending.note_quiet_hours(due, planned, person.contact_id, campaign.id, order_id=order.order_id)
+        if order.contact_id:  # noted only if the night moved it
+            sending.note_quiet_hours(due, planned, order.contact_id, campaign.id, order_id=order.order_id)
 
 
 def _end(execution: str, order_id: str, outcome: str) -> dict[str, Any]:
