@@ -51,21 +51,21 @@ def _unpaid() -> tuple[dict, dict]:
 
 def test_a_missing_state_is_found() -> None:
     definition, substitutions = _unpaid()
-    del definition["States"]["WaitEligibilityWindow"]
+    del definition["States"]["EndCouponEligibility"]
     problems = asl_problems(json.dumps(definition), substitutions, STACK)
-    assert "SendCouponEmail: Next 'WaitEligibilityWindow' is not a state" in problems
+    assert "WaitEligibilityWindow: Next 'EndCouponEligibility' is not a state" in problems
 
 
 def test_an_unknown_function_reference_is_found() -> None:
     definition, substitutions = _unpaid()
-    substitutions["SendCouponEmailFunctionArn"] = Tag("GetAtt", "SendCouponSmsFunction.Arn")
+    substitutions["OfferCouponFunctionArn"] = Tag("GetAtt", "SendCouponSmsFunction.Arn")
     problems = asl_problems(json.dumps(definition), substitutions, STACK)
     assert any("'SendCouponSmsFunction', which template.yaml does not define" in p for p in problems)
 
 
 def test_an_error_name_nobody_raises_is_found() -> None:
     definition, substitutions = _unpaid()
-    definition["States"]["SendCouponEmail"]["Retry"][0]["ErrorEquals"].append("TransientErorr")
+    definition["States"]["RemindIfStillUnpaid"]["Retry"][0]["ErrorEquals"].append("TransientErorr")
     problems = asl_problems(json.dumps(definition), substitutions, STACK)
     assert any("'TransientErorr' is neither a Step Functions error nor raised by the code" in p for p in problems)
 
@@ -121,14 +121,14 @@ def test_a_managed_policy_for_every_queue_is_found(deployed: dict, tmp_path: Pat
 
 def test_a_wildcard_resource_or_action_is_found(deployed: dict) -> None:
     broken = copy.deepcopy(deployed)
-    statements = broken["Resources"]["OfferCouponFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]
-    [put] = [s for s in statements["Statement"] if s["Action"] == "dynamodb:PutItem"]
-    put["Resource"] = "*"
+    statements = broken["Resources"]["EndCouponEligibilityFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    [delete] = [s for s in statements["Statement"] if s["Action"] == "dynamodb:DeleteItem"]
+    delete["Resource"] = "*"
     statements["Statement"][0]["Action"] = "dynamodb:*"
-    source = "OfferCouponFunctionRolePolicy0"
+    source = "EndCouponEligibilityFunctionRolePolicy0"
     assert iam_problems(broken) == [
-        f"OfferCouponFunctionRole: action dynamodb:* ({source}) is broader than what it uses",
-        f"OfferCouponFunctionRole: dynamodb:PutItem on Resource '*' ({source})",
+        f"EndCouponEligibilityFunctionRole: action dynamodb:* ({source}) is broader than what it uses",
+        f"EndCouponEligibilityFunctionRole: dynamodb:DeleteItem on Resource '*' ({source})",
     ]
 
 

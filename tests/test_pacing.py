@@ -72,9 +72,8 @@ def test_a_reminder_due_at_night_waits_for_the_morning_in_its_first_wait(stack: 
     # Planned for 08:00 when the flow started: no step woke up at night to be held.
     assert states_entered(execution["executionArn"]) == [
         "WaitBeforeReminder",
-        "OfferCouponIfStillUnpaid",
-        "StillUnpaid?",
-        "SendCouponEmail",
+        "RemindIfStillUnpaid",
+        "Reminded?",
         "WaitEligibilityWindow",
     ]
 

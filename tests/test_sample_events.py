@@ -26,8 +26,10 @@ def test_every_function_has_a_sample_event(function: str) -> None:
 def test_the_sample_events_drive_a_whole_flow_through_the_real_handlers(stack: Harness) -> None:
     assert stack.rt.invoke("OrderEventsFunction", sample("OrderEventsFunction")) == {"batchItemFailures": []}
     assert stack.entries("flow.started", order_id="o-1001")
-    assert stack.rt.invoke("OfferCouponFunction", sample("OfferCouponFunction"))["coupon_offered"] is True
-    assert stack.rt.invoke("SendCouponEmailFunction", sample("SendCouponEmailFunction")) == {"email_sent": True}
+    reminded = stack.rt.invoke("OfferCouponFunction", sample("OfferCouponFunction"))
+    assert reminded["coupon_offered"] is True and reminded["email_sent"] is True
+    # The retired step (executions started before the upgrade) finds the email sent.
+    assert stack.rt.invoke("SendCouponEmailFunction", sample("SendCouponEmailFunction"))["duplicate"] is True
     answer = stack.rt.invoke("CouponApiFunction", sample("CouponApiFunction"))
     assert answer["statusCode"] == 200 and json.loads(answer["body"])["valid"] is True
     redeemed = stack.rt.invoke("CouponApiFunction", sample("CouponApiFunction.redeem"))

@@ -192,11 +192,23 @@ def test_coupon_is_refused_on_an_offer_the_campaign_does_not_cover(campaigns: li
         assert answer["valid"] is False and answer["reason"] == "offer_not_covered"
 
 
-def test_a_retried_email_task_never_sends_a_second_email(stack: Harness) -> None:
+def test_a_retried_reminder_task_never_sends_a_second_email(stack: Harness) -> None:
     stack.send("Order Created", order_created())
-    stack.run_until(at(minutes=30))
+    stack.run_until(at(minutes=31))
     step = {"order_id": "o-1", "campaign_id": "unpaid-order-default", "execution": "retry-test"}
-    stack.rt.invoke("SendCouponEmailFunction", step)  # Step Functions retries the task
+    assert stack.rt.invoke("OfferCouponFunction", step)["email_sent"] is False  # Step Functions retries the task
+    assert len(stack.rt.outbox) == 1
+
+
+def test_an_execution_started_before_the_reminder_became_one_step_sends_one_email(stack: Harness) -> None:
+    # Its definition still has the email as a step of its own, on the retired function.
+    stack.send("Order Created", order_created())
+    stack.run_until(at(minutes=31))
+    step = {"order_id": "o-1", "campaign_id": "unpaid-order-default", "execution": "started-before"}
+    assert stack.rt.invoke("SendCouponEmailFunction", {**step, "with_coupon": True}) == {
+        "email_sent": False,
+        "duplicate": True,
+    }
     assert len(stack.rt.outbox) == 1
 
 
@@ -225,8 +237,9 @@ def test_ses_throttling_is_retried_with_backoff_and_sends_once(stack: Harness, m
     assert [f["taskFailedEventDetails"]["error"] for f in failures] == ["TransientError", "TransientError"]
     stack.run_until(at(days=2))
     [ended] = stack.rt.ended
-    # Six states entered, and Step Functions bills each retry as one more transition.
-    assert ended.retries == 2 and ended.transitions == 6 + 2
+    # Five states entered (the wait, the reminder, its choice, the window, its end), and
+    # Step Functions bills each retry as one more transition.
+    assert ended.retries == 2 and ended.transitions == 5 + 2
 
 
 def test_the_coupon_api_names_the_field_of_a_bad_request(stack: Harness) -> None:

@@ -33,6 +33,9 @@ def _exercise(stack: Harness) -> None:
     stack.send("Checkout Started", checkout("cart-6", "c-6"))  # ordered: the series ends early
     stack.send("Order Created", order_created("o-6", "c-6", cart_id="cart-6"), when=at(minutes=20))
     stack.run_until(at(hours=1))
+    # An execution started before the reminder became one step reaches the retired step.
+    retired = {"order_id": "o-1", "campaign_id": "unpaid-order-default", "execution": "before", "with_coupon": True}
+    assert stack.rt.invoke("SendCouponEmailFunction", retired)["duplicate"] is True
     code = "COMEBACK10"
     assert stack.validate(code, "c-1")["valid"]
     assert stack.redeem(code, "c-1", "o-1")["valid"]

@@ -65,8 +65,10 @@ def _on_list() -> bool:
     return True
 
 
-@pytest.mark.parametrize("moment", ["before the task reads the order", "while SES is called"])
-def test_a_payment_during_the_coupon_email_task_never_leaves_a_paid_order_on_the_list(
+@pytest.mark.parametrize(
+    "moment", ["before the task reads the order", "while the contact joins the list", "while SES is called"]
+)
+def test_a_payment_during_the_reminder_task_never_leaves_a_paid_order_on_the_list(
     stack: Harness, monkeypatch, moment: str
 ) -> None:
     def pay() -> None:
@@ -74,14 +76,22 @@ def test_a_payment_during_the_coupon_email_task_never_leaves_a_paid_order_on_the
 
     if moment == "while SES is called":
         _during_send(stack, monkeypatch, pay)
+    elif moment == "while the contact joins the list":
+        join = coupons.join_list
+
+        def pay_then_join(*args: Any) -> None:
+            pay()  # heard before the contact is on the list: the payment finds nothing to take off
+            join(*args)
+
+        monkeypatch.setattr(coupons, "join_list", pay_then_join)
     else:
-        route = stack.rt.routes.routes["SendCouponEmailFunction"]
+        route = stack.rt.routes.routes["OfferCouponFunction"]
 
         def pay_first(payload: dict[str, Any]) -> Any:
             pay()
             return route(payload)
 
-        monkeypatch.setitem(stack.rt.routes.routes, "SendCouponEmailFunction", pay_first)
+        monkeypatch.setitem(stack.rt.routes.routes, "OfferCouponFunction", pay_first)
     stack.send("Order Created", order_created())
     stack.run_until(at(minutes=31))
     # Paid: off the list at once, not at the end of the 24-hour window.

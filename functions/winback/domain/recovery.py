@@ -41,10 +41,11 @@ def _end(execution: str, outcome: str, **fields: Any) -> dict[str, Any]:
     return {"remind": False, "coupon_offered": False, "outcome": outcome}
 
 
-def offer_coupon_if_unpaid(order_id: str, campaign_id: str, execution: str) -> dict[str, Any]:
+def remind_if_unpaid(order_id: str, campaign_id: str, execution: str) -> dict[str, Any]:
     """After the delay: still unpaid and allowed to email? Put the contact on the
-    campaign's coupon list until the end of the eligibility window, unless they had
-    a coupon within the cool-down: then the reminder goes without one."""
+    campaign's coupon list until the end of the eligibility window (unless they had a
+    coupon within the cool-down: then the reminder goes without one) and send the
+    reminder, once. One step: the offer and its email share the reads they need."""
     order = _order(order_id)
     if order.status != "unpaid":
         return _end(execution, OUTCOME_BY_STATUS.get(order.status or "", "unknown"), order_id=order_id)
@@ -66,7 +67,11 @@ def offer_coupon_if_unpaid(order_id: str, campaign_id: str, execution: str) -> d
     code = coupons.offer(
         order.contact_id, campaign, _send_id(order_id), order_id, now, order.currency or "", order_id=order_id
     )
-    return {"remind": True, "coupon_offered": code is not None, "outcome": None}
+    # Read again: a payment heard while the contact was joining the list did not find
+    # them on it. Paid now: off the list, and no email.
+    order = _order(order_id)
+    sent = _send_reminder(order, person, campaign, code, order.status if order.status != "unpaid" else None)
+    return {"remind": True, "coupon_offered": code is not None, "outcome": None, **sent}
 
 
 def coupon_email(
@@ -104,28 +109,42 @@ def coupon_email(
 
 
 def send_coupon_email(order_id: str, campaign_id: str, execution: str, with_coupon: bool = True) -> dict[str, Any]:
-    """Send the reminder once, and only while the order is still unpaid."""
+    """The reminder as its own step, as the flow ran it before `remind_if_unpaid` took
+    both: an execution started then still reaches this step (the email has gone by
+    now, and the send ledger keeps it from going twice)."""
     order = _order(order_id)
     campaign = _campaign(campaign_id)
     person = sending.contact(order.contact_id)
-    assert order.contact_id is not None
+    code = coupons.issued(campaign, _send_id(order_id)) if with_coupon else None
     reason = order.status if order.status != "unpaid" else sending.cannot_email(person)
+    return _send_reminder(order, person, campaign, code, reason)
+
+
+def _send_reminder(
+    order: OrderRecord,
+    person: ContactRecord | None,
+    campaign: UnpaidOrderCampaign,
+    code: str | None,
+    reason: str | None,
+) -> dict[str, Any]:
+    """Send the reminder once, unless `reason` (the order paid or cancelled, the
+    contact not to be emailed) says not to: then take the contact off the list."""
+    assert order.contact_id is not None
     if reason:
-        coupons.leave_list(campaign, order.contact_id, order_id)
+        coupons.leave_list(campaign, order.contact_id, order.order_id)
         journal.record(
-            "email.skipped", contact_id=order.contact_id, campaign=campaign.id, reason=reason, order_id=order_id
+            "email.skipped", contact_id=order.contact_id, campaign=campaign.id, reason=reason, order_id=order.order_id
         )
         return {"email_sent": False}
     assert person is not None
-    code = coupons.issued(campaign, _send_id(order_id)) if with_coupon else None
     sent = sending.send_once(
-        _send_id(order_id),
+        _send_id(order.order_id),
         person=person,
         campaign=campaign,
         template=campaign.template,
         content=coupon_email(order, person, campaign, clock.now(), code),
         coupon_code=code,
-        order_id=order_id,
+        order_id=order.order_id,
     )
     if not sent:
         return {

@@ -18,6 +18,7 @@ class ReminderStep(OrderStep):
     with_coupon: bool = True  # False when the cool-down withheld the coupon
 
 
-offer_coupon = flow_task(recovery.offer_coupon_if_unpaid, OrderStep)
+remind = flow_task(recovery.remind_if_unpaid, OrderStep)
+# Executions started before the offer and its email became one step still call this one.
 send_coupon_email = flow_task(recovery.send_coupon_email, ReminderStep)
 end_coupon_eligibility = flow_task(recovery.end_coupon_eligibility, OrderStep)
