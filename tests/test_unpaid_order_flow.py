@@ -262,6 +262,60 @@ def test_paid_during_the_delay_stops_the_flow_at_once_in_one_transition(stack: H
     assert stack.rt.routes.invocations == 0  # no task ran
 
 
+def _step_functions_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The calls the payment makes to find and stop the waiting flow, as they are made."""
+    from winback.aws import flows
+
+    client, calls = flows._sfn(), []
+
+    def counting(name: str) -> Any:
+        real = getattr(client, name)
+
+        def counted(**request: Any) -> Any:
+            calls.append(name)
+            return real(**request)
+
+        return counted
+
+    for name in ("get_execution_history", "stop_execution"):
+        monkeypatch.setattr(client, name, counting(name))
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("paid_after", "calls", "transitions"),
+    [
+        (20, ["stop_execution"], 1),  # well before the reminder: surely still waiting
+        (29.5, ["get_execution_history", "stop_execution"], 1),  # too near to tell by the clock
+        (120, [], 5),  # well after: the flow has moved on and ends at its own end
+    ],
+)
+def test_a_payment_asks_step_functions_where_the_flow_is_only_near_the_reminder(
+    stack: Harness, monkeypatch: pytest.MonkeyPatch, paid_after: float, calls: list[str], transitions: int
+) -> None:
+    made = _step_functions_calls(monkeypatch)
+    stack.send("Order Created", order_created())
+    stack.send("Order Paid", order_paid(), when=at(minutes=paid_after))
+    assert made == calls
+    stack.run_until(at(days=2))
+    [execution] = stack.rt.ended
+    assert execution.transitions == transitions
+    assert [e["outcome"] for e in stack.entries("flow.ended")] == ["paid"]
+
+
+def test_a_payment_after_a_cancellation_does_not_stop_the_stopped_flow_again(
+    stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = _step_functions_calls(monkeypatch)
+    stack.send("Order Created", order_created())
+    stack.send("Order Cancelled", {"order_id": "o-1", "contact_id": "c-42"}, when=at(minutes=5))
+    stack.send("Order Paid", order_paid(), when=at(minutes=10))  # money received wins
+    stack.run_until(at(days=2))
+    assert made == ["get_execution_history", "stop_execution", "get_execution_history"]
+    assert [e["outcome"] for e in stack.entries("flow.ended")] == ["cancelled"]
+    assert stack.rt.outbox == []
+
+
 def test_a_payment_while_step_functions_throttles_is_taken_and_the_flow_ends_at_its_next_step(
     stack: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -272,7 +326,8 @@ def test_a_payment_while_step_functions_throttles_is_taken_and_the_flow_ends_at_
     def throttled(**_: Any) -> Any:
         raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetExecutionHistory")
 
-    monkeypatch.setattr(flows._sfn(), "get_execution_history", throttled)  # a sale's burst of payments
+    for call in ("get_execution_history", "stop_execution"):  # a sale's burst of payments
+        monkeypatch.setattr(flows._sfn(), call, throttled)
     stack.send("Order Created", order_created())
     stack.send("Order Paid", order_paid(), when=at(minutes=20))
     stack.run_until(at(days=2))

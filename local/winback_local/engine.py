@@ -13,6 +13,8 @@ intervals sleep in real time and its Lambda tasks need Docker. This module:
 - runs an execution's program and its task states in place (moto starts two more
   threads per execution and one per task, to enforce time-outs in real seconds, which
   mean nothing on a virtual clock).
+- ends a stopped execution at once (StopExecution wakes it where it waits), so its
+  history shows the stop as soon as Step Functions' would, not at the end of its wait.
 
 `VirtualClock.advance_to(t)` runs everything due up to `t`, in due-time order, each
 until it parks again or ends. Known of moto 5.2.5 (pinned): patching
@@ -121,7 +123,7 @@ class VirtualClock:
         if self._closed:
             raise ClockClosed("the local runtime is shutting down")
         seq = next(self._seq)
-        heapq.heappush(self._due, (self._now + timedelta(seconds=seconds), seq, execution.switch))
+        heapq.heappush(self._due, (self._now + timedelta(seconds=seconds), seq, lambda: self._resume(seq)))
         self._parked[seq] = execution
         try:
             execution.parent.switch()  # back to the driver until the clock gets here
@@ -129,6 +131,18 @@ class VirtualClock:
             self._parked.pop(seq, None)
         if self._closed:
             raise ClockClosed("the local runtime is shutting down")
+
+    def _resume(self, seq: int) -> None:
+        execution = self._parked.get(seq)
+        if execution is not None:  # not woken already (see wake)
+            execution.switch()
+
+    def wake(self, execution: greenlet.greenlet) -> None:
+        """Make a parked execution due now rather than at the end of its wait (it was
+        stopped: Step Functions ends a stopped execution at once, history and all)."""
+        for seq, parked in list(self._parked.items()):
+            if parked is execution:
+                self.call_at(self._now, lambda seq=seq: self._resume(seq))  # type: ignore[misc]
 
     def spawn(self, target: Callable[[], None]) -> None:
         """Run `target` as an execution once the clock gets to it (now)."""
@@ -251,6 +265,7 @@ def install(
         WaitFunction._wait_interval,
         Timestamp._get_wait_seconds,
         ExecutionWorker.start,
+        ExecutionWorker.stop,
         ExecutionWorker._get_evaluation_entrypoint,
         retrier_decl.time,
         lambda_eval_utils.boto_client_for,
@@ -317,7 +332,11 @@ def install(
 
     def start(self: ExecutionWorker) -> None:
         def run() -> None:
-            self._execution_logic()
+            self.__dict__["_winback_greenlet"] = greenlet.getcurrent()  # for a StopExecution to wake
+            try:
+                self._execution_logic()
+            finally:
+                self.__dict__.pop("_winback_greenlet", None)
             sfn_utils.TMP_THREADS.clear()  # moto keeps every worker it started, for its own tests
             if self.env is None:
                 return
@@ -327,6 +346,16 @@ def install(
             self.env = _EndedEnvironment(self.env, events)  # type: ignore[assignment]
 
         clock.spawn(run)
+
+    stop = ExecutionWorker.stop
+
+    def stop_now(self: ExecutionWorker, *args: Any, **kwargs: Any) -> None:
+        """StopExecution: the execution ends now, not when its wait would have ended
+        (until then its history would not show the stop)."""
+        stop(self, *args, **kwargs)
+        parked = self.__dict__.get("_winback_greenlet")
+        if parked is not None and parked is not greenlet.getcurrent():
+            clock.wake(parked)
 
     class _RetryTime:
         sleep = staticmethod(clock.sleep)
@@ -342,6 +371,7 @@ def install(
     WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
     Timestamp._get_wait_seconds = seconds_until  # type: ignore[method-assign]
     ExecutionWorker.start = start  # type: ignore[method-assign]
+    ExecutionWorker.stop = stop_now  # type: ignore[method-assign]
     ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
     retrier_decl.time = _RetryTime  # type: ignore[assignment]
     lambda_eval_utils.boto_client_for = client_for  # type: ignore[assignment]
@@ -358,6 +388,7 @@ def install(
             WaitFunction._wait_interval,  # type: ignore[method-assign]
             Timestamp._get_wait_seconds,  # type: ignore[method-assign]
             ExecutionWorker.start,  # type: ignore[method-assign]
+            ExecutionWorker.stop,  # type: ignore[method-assign]
             ExecutionWorker._get_evaluation_entrypoint,  # type: ignore[method-assign]
             retrier_decl.time,  # type: ignore[assignment]
             lambda_eval_utils.boto_client_for,  # type: ignore[assignment]

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -57,9 +58,14 @@ def execution_arn(state_machine_env: str, kind: str, key: str) -> str:
 
 
 STOPPED, PAST, NONE = "stopped", "past", "none"
+# How far from the soonest end of a wait its caller trusts its own clock and the one of
+# Step Functions to say on which side of it the execution is (nearer, the history says).
+WAIT_MARGIN = timedelta(minutes=1)
 
 
-def stop_if_still_in(state_machine_env: str, kind: str, key: str, state: str, cause: str) -> str:
+def stop_if_still_in(
+    state_machine_env: str, kind: str, key: str, state: str, cause: str, waits_until: datetime | None = None
+) -> str:
     """Stop the execution for `key` if it is still in `state`, a Wait before anything
     happened that would need undoing (or has not entered its first state yet).
     Returns STOPPED, PAST (it has moved on, or ended, or Step Functions could not say in
@@ -71,20 +77,32 @@ def stop_if_still_in(state_machine_env: str, kind: str, key: str, state: str, ca
     later transitions, so it gives way when Step Functions is throttling or failing
     (GetExecutionHistory refills 20 calls a second by default: a sale's burst of
     payments outruns it) rather than fail the event.
+
+    `waits_until`, when the caller knows it, is the soonest the wait can end (the flow
+    was started with it after this moment was noted). Well before it, the execution is
+    still waiting: it is stopped without reading its history. Well after it, the
+    execution has moved on (or it started late, and its next step finds the payment):
+    PAST, without a call. Only near it does the history say.
     """
     from botocore.exceptions import ClientError
 
     from winback.aws.errors import TRANSIENT_CODES
+    from winback.model import clock
 
+    now = clock.now()
+    if waits_until is not None and now >= waits_until + WAIT_MARGIN:
+        return PAST
+    surely_waiting = waits_until is not None and now < waits_until - WAIT_MARGIN
     client = _sfn()
     arn = execution_arn(state_machine_env, kind, key)
     try:
-        events = client.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=1)["events"]
-        newest = max(events, key=lambda event: event["id"]) if events else {}
-        entered = newest.get("stateEnteredEventDetails", {}).get("name")
-        just_started = newest.get("type") == "ExecutionStarted"  # not yet in its first state
-        if not just_started and (newest.get("type") != "WaitStateEntered" or entered != state):
-            return PAST
+        if not surely_waiting:
+            events = client.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=1)["events"]
+            newest = max(events, key=lambda event: event["id"]) if events else {}
+            entered = newest.get("stateEnteredEventDetails", {}).get("name")
+            just_started = newest.get("type") == "ExecutionStarted"  # not yet in its first state
+            if not just_started and (newest.get("type") != "WaitStateEntered" or entered != state):
+                return PAST
         client.stop_execution(executionArn=arn, cause=cause)
     except client.exceptions.ExecutionDoesNotExist:
         return NONE

@@ -98,6 +98,9 @@ class OrderRecord(Model):
     paid_total = UnicodeAttribute(null=True)
     coupon_code = UnicodeAttribute(null=True)
     cancelled_at = UTCDateTimeAttribute(null=True)
+    # The soonest the recovery flow's first wait can end (its start plus the delay): a
+    # payment well before it stops the flow without reading the flow's history.
+    remind_after = UTCDateTimeAttribute(null=True)
     reminded_at = UTCDateTimeAttribute(null=True)  # when a recovery email went out
     reminded_by = UnicodeAttribute(null=True)  # the campaign that sent it
     # What its payment is owed to (domain/revenue.py): flow, campaign, step, variant,

@@ -65,10 +65,11 @@ def save_contact(contact: Contact, at: datetime) -> None:
             raise
 
 
-def _record_created(detail: OrderCreated, at: datetime) -> tuple[OrderRecord, bool]:
+def _record_created(detail: OrderCreated, at: datetime, remind_after: datetime | None) -> tuple[OrderRecord, bool]:
     """Store the order; returns it and whether this was the first delivery of its
     creation (conditional writes, so exactly one delivery of a duplicate wins)."""
     details: dict[str, Any] = {
+        "remind_after": remind_after,
         "contact_id": detail.contact.id,
         "offer_id": detail.offer_id,
         "currency": detail.currency,
@@ -108,25 +109,28 @@ def order_created(event: OrderEvent, detail: OrderCreated) -> None:
         purchases.record_order(detail.contact.id, event.time)
     if detail.cart_id:
         carts.close(detail.cart_id, detail.order_id, event.time)
-    order, first = _record_created(detail, event.time)
+    campaign = choose_campaign(campaign_store.all_campaigns(), detail.offer_id)
+    if not isinstance(campaign, UnpaidOrderCampaign) or detail.total == 0:
+        campaign = None  # a free sample, a 100 % discount: nothing to pay, so nothing is "unpaid"
+    # The reminder falls due after the campaign's delay; one due in the contact's quiet
+    # hours waits for their morning in WaitBeforeReminder, where a payment stops it. The
+    # order keeps that moment: a payment well before it stops the flow straight away.
+    now = clock.now()
+    due = planned = now
+    if campaign is not None:
+        due = now + timedelta(seconds=campaign.delay_seconds)
+        planned = sending.past_quiet_hours(
+            due, detail.contact.timezone, timedelta(hours=campaign.window_hours), detail.contact.id
+        )
+    order, first = _record_created(detail, event.time, planned if campaign is not None else None)
     if first:
         journal.record("order.seen", order_id=detail.order_id, offer_id=detail.offer_id)
     if order.status != "unpaid":
         return  # paid or cancelled before we heard it was created: nothing to recover
-    if detail.total == 0:  # a free sample, a 100 % discount: nothing to pay, so nothing is "unpaid"
-        if first:
+    if campaign is None:
+        if first and detail.total == 0:
             journal.record("flow.skipped", flow="unpaid_order", order_id=detail.order_id, reason="nothing_to_pay")
         return
-    campaign = choose_campaign(campaign_store.all_campaigns(), detail.offer_id)
-    if not isinstance(campaign, UnpaidOrderCampaign):
-        return
-    # The reminder falls due after the campaign's delay; one due in the contact's quiet
-    # hours waits for their morning in WaitBeforeReminder, where a payment stops it.
-    now = clock.now()
-    due = now + timedelta(seconds=campaign.delay_seconds)
-    planned = sending.past_quiet_hours(
-        due, detail.contact.timezone, timedelta(hours=campaign.window_hours), detail.contact.id
-    )
     # Started again on a duplicate too: if the first delivery failed between the
     # write above and this call, the retry must still start the flow. Step Functions
     # keeps it to one execution per order by name.
@@ -186,7 +190,7 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
     if not first:
         return
     revenue.credit(order, detail.contact_id, event.time, detail.total, detail.currency)
-    if _end_waiting_flow(detail.order_id, "paid") == flows.PAST:
+    if _end_waiting_flow(detail.order_id, "paid", order.remind_after) == flows.PAST:
         _end_coupon_now(order)  # the flow may have put them on the coupon list
     if order.reminded_at is not None and order.reminded_at <= event.time:
         journal.record(
@@ -200,12 +204,12 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
         )
 
 
-def _end_waiting_flow(order_id: str, outcome: str) -> str:
+def _end_waiting_flow(order_id: str, outcome: str, remind_after: datetime | None = None) -> str:
     """Paid or cancelled while the flow still waits out its delay: nothing was offered,
     so stop it now (one state transition instead of four). Returns what
     flows.stop_if_still_in found."""
     found = flows.stop_if_still_in(
-        UNPAID_FLOW_ENV, "order", order_id, FIRST_WAIT, f"order {outcome} before the reminder"
+        UNPAID_FLOW_ENV, "order", order_id, FIRST_WAIT, f"order {outcome} before the reminder", remind_after
     )
     if found == flows.STOPPED:
         execution = flows.execution_arn(UNPAID_FLOW_ENV, "order", order_id)
@@ -232,6 +236,9 @@ def order_cancelled(event: OrderEvent, detail: OrderCancelled) -> None:
             actions=[
                 OrderRecord.status.set("cancelled"),
                 OrderRecord.cancelled_at.set(event.time),
+                # The flow is stopped below or left to end: a payment after this asks Step
+                # Functions where the flow is rather than stop one that may have ended.
+                OrderRecord.remind_after.remove(),
                 OrderRecord.expires_at.set(kept_until(event.time)),
                 OrderRecord.contact_id.set(OrderRecord.contact_id | detail.contact_id),
             ],
