@@ -66,3 +66,24 @@ def test_paid_before_created_the_confirmation_waits_for_the_order_details() -> N
         assert "Python 101" in body
         assert stack.rt.failures == []
         assert sent(stack, "unpaid_order_coupon") == []
+
+
+def test_the_catalogue_is_read_once_a_minute_and_a_change_shows_within_it(monkeypatch) -> None:
+    from winback.aws.store import ProductRecord
+    from winback.domain import catalogue
+
+    with shop():
+        now = [1000.0]
+        monkeypatch.setattr(catalogue.time, "monotonic", lambda: now[0])
+        catalogue.invalidate()
+        reads: list[int] = []
+        query = ProductRecord.by_best_seller.query
+        monkeypatch.setattr(ProductRecord.by_best_seller, "query", lambda *a, **k: reads.append(1) or query(*a, **k))
+        assert [p["name"] for p in catalogue.best_sellers(1)] == ["Python for Data Analysis"]
+        # Loaded from elsewhere (`winback catalogue load` on the merchant's machine).
+        ProductRecord("py-201").update(actions=[ProductRecord.name.set("Python for Data Science")])
+        now[0] += 59
+        assert [p["name"] for p in catalogue.best_sellers(1)] == ["Python for Data Analysis"]  # this function's copy
+        now[0] += 2
+        assert [p["name"] for p in catalogue.best_sellers(1)] == ["Python for Data Science"]
+        assert len(reads) == 2

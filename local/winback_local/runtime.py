@@ -26,6 +26,7 @@ from typing import Any
 import boto3
 
 from winback.aws import bus, campaign_store, flows, journal, mailer, rejects, secrets
+from winback.domain import catalogue
 from winback.model import clock
 from winback.model.campaigns import Campaign
 from winback_local import aws_events, emulator, engine, executions, outbox, partitions, provision, schedules, slim, wsgi
@@ -128,7 +129,7 @@ class LocalRuntime:
             cached.cache_clear()
         clock.use(self.clock.now)
         journal.use(self.timeline.append)
-        self._undo += [clock.reset, journal.reset, campaign_store.invalidate]
+        self._undo += [clock.reset, journal.reset, campaign_store.invalidate, catalogue.invalidate]
         provision.tables(self.stack, self.physical)
         provision.queues(self._client("sqs"), self.stack, self.physical)
         provision.bus(self._client("events"), self.physical)

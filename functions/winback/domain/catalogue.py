@@ -2,11 +2,14 @@
 
 `winback catalogue load FILE --table` validates a YAML file and writes it to the
 products table; best sellers carry a rank in a sparse index, so reading the top
-few is one query whatever the size of the catalogue.
+few is one query whatever the size of the catalogue. A function keeps what it read
+for a minute (as it does campaigns): a loaded catalogue reaches the emails within
+that, and a busy shop's confirmations do not each read the same products again.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +21,8 @@ from winback.model.events import Currency, Money
 
 RECOMMENDED = 3
 BEST_SELLER = "yes"
+CACHE_SECONDS = 60.0
+_kept: dict[tuple[str, Any], tuple[float, Any]] = {}  # ("sku", sku) or ("best", limit) -> (read at, what)
 
 
 class CatalogueError(ValueError):
@@ -89,7 +94,39 @@ def apply(catalogue: Catalogue) -> int:
                     best_seller_rank=rank.get(product.sku),
                 )
             )
+    invalidate()
     return len(catalogue.products)
+
+
+def invalidate() -> None:
+    _kept.clear()
+
+
+def _fresh(key: tuple[str, Any]) -> bool:
+    found = _kept.get(key)
+    return found is not None and time.monotonic() - found[0] <= CACHE_SECONDS
+
+
+def _keep(key: tuple[str, Any], value: Any) -> None:
+    _kept[key] = (time.monotonic(), value)
+
+
+def _products(skus: list[str]) -> dict[str, ProductRecord]:
+    """The products of these skus that the catalogue has, read once a minute."""
+    missing = [sku for sku in dict.fromkeys(skus) if not _fresh(("sku", sku))]
+    if missing:
+        found = {record.sku: record for record in ProductRecord.batch_get(missing)}
+        for sku in missing:
+            _keep(("sku", sku), found.get(sku))
+    return {sku: _kept[("sku", sku)][1] for sku in skus if _kept[("sku", sku)][1] is not None}
+
+
+def _best(limit: int) -> list[ProductRecord]:
+    """The first `limit` best sellers, read once a minute."""
+    key = ("best", limit)
+    if not _fresh(key):
+        _keep(key, list(ProductRecord.by_best_seller.query(BEST_SELLER, limit=limit)))
+    return _kept[key][1]  # type: ignore[no-any-return]
 
 
 def _shown(record: ProductRecord) -> dict[str, Any]:
@@ -106,7 +143,7 @@ def _shown(record: ProductRecord) -> dict[str, Any]:
 
 def best_sellers(count: int) -> list[dict[str, Any]]:
     """The first `count` best sellers, as an email shows them."""
-    return [_shown(r) for r in ProductRecord.by_best_seller.query(BEST_SELLER, limit=count)][:count]
+    return [_shown(r) for r in _best(count)][:count]
 
 
 def recommendations(bought: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -114,15 +151,15 @@ def recommendations(bought: list[str]) -> tuple[list[dict[str, Any]], list[dict[
     what was bought nor the same product twice: at most RECOMMENDED of each."""
     seen = set(bought)
     wanted: list[str] = []
-    for record in ProductRecord.batch_get(list(dict.fromkeys(bought))):
+    for record in _products(bought).values():
         for sku in record.complementary or []:
             if sku not in seen and sku not in wanted:
                 wanted.append(str(sku))
-    found = {r.sku: r for r in ProductRecord.batch_get(wanted[:RECOMMENDED])} if wanted else {}
+    found = _products(wanted[:RECOMMENDED]) if wanted else {}
     complementary = [_shown(found[sku]) for sku in wanted[:RECOMMENDED] if sku in found]
     seen |= set(found)
     best: list[dict[str, Any]] = []
-    for record in ProductRecord.by_best_seller.query(BEST_SELLER, limit=RECOMMENDED + len(seen)):
+    for record in _best(RECOMMENDED + len(seen)):
         if record.sku not in seen and len(best) < RECOMMENDED:
             best.append(_shown(record))
     return complementary, best
@@ -130,5 +167,8 @@ def recommendations(bought: list[str]) -> tuple[list[dict[str, Any]], list[dict[
 
 def look_up(sku: str) -> dict[str, Any] | None:
     """A product of the catalogue by sku (a webhook's line item without an image gets its image and link)."""
-    record = find(ProductRecord, sku)
+    key = ("sku", sku)
+    if not _fresh(key):
+        _keep(key, find(ProductRecord, sku))
+    record: ProductRecord | None = _kept[key][1]
     return _shown(record) if record is not None else None
