@@ -303,6 +303,20 @@ def test_a_payment_asks_step_functions_where_the_flow_is_only_near_the_reminder(
     assert [e["outcome"] for e in stack.entries("flow.ended")] == ["paid"]
 
 
+def test_a_payment_heard_with_its_order_stops_the_flow_before_it_waits(stack: Harness) -> None:
+    stack.rt.put_events(
+        [
+            stack.rt.envelope(kind, detail)
+            for kind, detail in (("Order Created", order_created()), ("Order Paid", order_paid()))
+        ]
+    )  # one batch, one moment
+    stack.run_until(at(days=2))
+    assert stack.rt.ingestion_failures == 0 and stack.rt.outbox == []
+    [execution] = stack.rt.executions()
+    assert execution["status"] == "ABORTED"
+    assert [e["outcome"] for e in stack.entries("flow.ended")] == ["paid"]
+
+
 def test_a_payment_after_a_cancellation_does_not_stop_the_stopped_flow_again(
     stack: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:

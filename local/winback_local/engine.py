@@ -351,7 +351,12 @@ def install(
 
     def stop_now(self: ExecutionWorker, *args: Any, **kwargs: Any) -> None:
         """StopExecution: the execution ends now, not when its wait would have ended
-        (until then its history would not show the stop)."""
+        (until then its history would not show the stop). One started in this same
+        moment and not run yet is stopped once it has entered its first state (moto
+        has nothing to stop before)."""
+        if self.env is None:
+            clock.call_at(clock.now(), lambda: None if self.env is None else stop_now(self, *args, **kwargs))
+            return
         stop(self, *args, **kwargs)
         parked = self.__dict__.get("_winback_greenlet")
         if parked is not None and parked is not greenlet.getcurrent():
