@@ -179,19 +179,16 @@ def table(orders: Usage, carts: Usage) -> str:
 
 
 HALVING = (
-    "Step Functions Standard bills every state entered and every task retry: about 7.5 an order now, "
-    "the unpaid-order flow's wait, offer, check, email, eligibility wait and end (a payment during the "
-    "first wait stops it there) and the post-purchase flow's confirmation, first-purchase check, wait, "
-    "second-purchase email, check and end. Since the flows plan the contact's quiet hours when they start "
-    "and spread the morning, nothing wakes at night to be held and no email waits out SES's send rate in "
-    "retries (together 4.4 transitions an order before). Two changes would take off about 1.8 more: the "
-    "coupon offer and its email as one step, and the order confirmation sent outside the post-purchase flow, "
-    "which would then start at its wait for a first-time buyer only (sent by the order-events function, a "
-    "burst of confirmations would meet SES's send rate within the queue's five tries: it needs a sending "
-    "path of its own). SES's emails (the product "
-    "itself, $0.10 per 1,000) would then be the largest line, and $0.30 per 1,000 orders would still be "
-    "out of reach while Standard workflows hold the waits: below it, the waits would move to EventBridge "
-    "Scheduler's one-time schedules ($1 per million), a change of the stack's choice."
+    "Step Functions Standard bills every state entered and every task retry: {per_order:.1f} an order here. "
+    "They are the unpaid-order flow's wait, reminder (the coupon offer and its email, one step), check, "
+    "eligibility wait and end (a payment during the first wait stops it there), and the post-purchase "
+    "flow's confirmation, first-purchase check, wait, second-purchase email, check and end. One more change "
+    "would take off about 1.2: the order confirmation sent outside the post-purchase flow, which would then "
+    "start at its wait, for a first-time buyer only. Sent by the order-events function, a burst of "
+    "confirmations would meet SES's send rate within the queue's five tries: it needs a sending path of its "
+    "own. SES's emails (the product itself, $0.10 per 1,000) would then be the largest line, and $0.30 per "
+    "1,000 orders would still be out of reach while Standard workflows hold the waits: below it, the waits "
+    "would move to EventBridge Scheduler's one-time schedules ($1 per million), a change of the stack's choice."
 )
 
 
@@ -212,7 +209,8 @@ def main() -> int:
     largest = max(ITEMS, key=lambda item: orders.per_1000(item)[1])
     share = orders.per_1000(largest)[1] / orders.total_per_1000
     print(f"\nlargest cost per order: {largest}, {share:.0%} of it")
-    print(f"to halve it: {HALVING}")
+    halving = HALVING.format(per_order=orders.per_1000("Step Functions transitions")[0] / 1000)
+    print(f"to halve it: {halving}")
     verdict = "met" if orders.total_per_1000 <= TARGET_PER_1000_ORDERS else "NOT met"
     print(f"cost per 1,000 orders ${orders.total_per_1000:.3f} (target ${TARGET_PER_1000_ORDERS:.2f}: {verdict})")
     if args.json:
@@ -220,7 +218,7 @@ def main() -> int:
         figures = {
             "date": date.today().isoformat(),
             "prices_date": PRICES_DATE,
-            "halving": HALVING,
+            "halving": halving,
             "orders": args.orders,
             "carts": args.carts,
             "per_1000": {item: {"orders": orders.per_1000(item), "carts": carts.per_1000(item)} for item in ITEMS},
