@@ -107,6 +107,7 @@ class VirtualClock:
         self._now = start
         self._due: list[tuple[datetime, int, Callable[[], None]]] = []
         self._parked: dict[int, greenlet.greenlet] = {}
+        self._parked_as: dict[greenlet.greenlet, int] = {}  # the other way round, for wake()
         self._seq = itertools.count()
         self._closed = False
         self.errors: list[str] = []
@@ -124,11 +125,12 @@ class VirtualClock:
             raise ClockClosed("the local runtime is shutting down")
         seq = next(self._seq)
         heapq.heappush(self._due, (self._now + timedelta(seconds=seconds), seq, lambda: self._resume(seq)))
-        self._parked[seq] = execution
+        self._parked[seq], self._parked_as[execution] = execution, seq
         try:
             execution.parent.switch()  # back to the driver until the clock gets here
         finally:
             self._parked.pop(seq, None)
+            self._parked_as.pop(execution, None)
         if self._closed:
             raise ClockClosed("the local runtime is shutting down")
 
@@ -138,11 +140,10 @@ class VirtualClock:
             execution.switch()
 
     def wake(self, execution: greenlet.greenlet) -> None:
-        """Make a parked execution due now rather than at the end of its wait (it was
-        stopped: Step Functions ends a stopped execution at once, history and all)."""
-        for seq, parked in list(self._parked.items()):
-            if parked is execution:
-                self.call_at(self._now, lambda seq=seq: self._resume(seq))  # type: ignore[misc]
+        """Make a parked execution due now, not at the end of its wait (it was stopped)."""
+        seq = self._parked_as.get(execution)
+        if seq is not None:
+            self.call_at(self._now, lambda: self._resume(seq))
 
     def spawn(self, target: Callable[[], None]) -> None:
         """Run `target` as an execution once the clock gets to it (now)."""
@@ -261,19 +262,6 @@ def install(
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded, ProgramError
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    originals = (
-        WaitFunction._wait_interval,
-        Timestamp._get_wait_seconds,
-        ExecutionWorker.start,
-        ExecutionWorker.stop,
-        ExecutionWorker._get_evaluation_entrypoint,
-        retrier_decl.time,
-        lambda_eval_utils.boto_client_for,
-        InlineIterationComponent._launch_worker,
-        jitter_strategy_decl.random,
-        program.threading,
-        execute_state.Thread,
-    )
     parse = ExecutionWorker._get_evaluation_entrypoint
     clients: dict[tuple[str, str], Any] = {}
     make_client = lambda_eval_utils.boto_client_for
@@ -350,10 +338,8 @@ def install(
     stop = ExecutionWorker.stop
 
     def stop_now(self: ExecutionWorker, *args: Any, **kwargs: Any) -> None:
-        """StopExecution: the execution ends now, not when its wait would have ended
-        (until then its history would not show the stop). One started in this same
-        moment and not run yet is stopped once it has entered its first state (moto
-        has nothing to stop before)."""
+        """StopExecution ends the execution now, as on AWS, not at the end of its wait;
+        one not run yet is stopped once in its first state (moto has nothing to stop before)."""
         if self.env is None:
             clock.call_at(clock.now(), lambda: None if self.env is None else stop_now(self, *args, **kwargs))
             return
@@ -373,35 +359,29 @@ def install(
         worker.eval()
         return worker
 
-    WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
-    Timestamp._get_wait_seconds = seconds_until  # type: ignore[method-assign]
-    ExecutionWorker.start = start  # type: ignore[method-assign]
-    ExecutionWorker.stop = stop_now  # type: ignore[method-assign]
-    ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
-    retrier_decl.time = _RetryTime  # type: ignore[assignment]
-    lambda_eval_utils.boto_client_for = client_for  # type: ignore[assignment]
-    InlineIterationComponent._launch_worker = map_worker_in_place  # type: ignore[method-assign]
-    # Retry jitter from a seeded generator: the same run gives the same retry times.
-    jitter_strategy_decl.random = random.Random(0)  # type: ignore[assignment]  # noqa: S311
-    program.threading = _ThreadingInPlace  # type: ignore[assignment]
-    execute_state.Thread = _InPlace  # type: ignore[assignment,misc]
+    patches: list[tuple[Any, str, Any]] = [
+        (WaitFunction, "_wait_interval", wait_interval),
+        (Timestamp, "_get_wait_seconds", seconds_until),
+        (ExecutionWorker, "start", start),
+        (ExecutionWorker, "stop", stop_now),
+        (ExecutionWorker, "_get_evaluation_entrypoint", entrypoint),
+        (retrier_decl, "time", _RetryTime),
+        (lambda_eval_utils, "boto_client_for", client_for),
+        (InlineIterationComponent, "_launch_worker", map_worker_in_place),
+        # Retry jitter from a seeded generator: the same run gives the same retry times.
+        (jitter_strategy_decl, "random", random.Random(0)),  # noqa: S311
+        (program, "threading", _ThreadingInPlace),
+        (execute_state, "Thread", _InPlace),
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
+    for owner, name, patched in patches:
+        setattr(owner, name, patched)
     events = boto3._get_default_session().events
     events.register("before-call.lambda.Invoke", routes, unique_id="winback-local-lambda")  # type: ignore[arg-type]
 
     def undo() -> None:
-        (
-            WaitFunction._wait_interval,  # type: ignore[method-assign]
-            Timestamp._get_wait_seconds,  # type: ignore[method-assign]
-            ExecutionWorker.start,  # type: ignore[method-assign]
-            ExecutionWorker.stop,  # type: ignore[method-assign]
-            ExecutionWorker._get_evaluation_entrypoint,  # type: ignore[method-assign]
-            retrier_decl.time,  # type: ignore[assignment]
-            lambda_eval_utils.boto_client_for,  # type: ignore[assignment]
-            InlineIterationComponent._launch_worker,  # type: ignore[method-assign]
-            jitter_strategy_decl.random,  # type: ignore[assignment]
-            program.threading,  # type: ignore[assignment]
-            execute_state.Thread,  # type: ignore[misc]
-        ) = originals
+        for owner, name, original in originals:
+            setattr(owner, name, original)
         events.unregister("before-call.lambda.Invoke", unique_id="winback-local-lambda")
 
     return undo
