@@ -15,13 +15,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from winback.aws.campaign_store import CACHE_SECONDS  # a minute, for campaigns and the catalogue alike
 from winback.aws.store import ProductRecord, find
 from winback.model.campaigns import HttpUrl, read_yaml
 from winback.model.events import Currency, Money
 
 RECOMMENDED = 3
 BEST_SELLER = "yes"
-CACHE_SECONDS = 60.0
 _kept: dict[tuple[str, Any], tuple[float, Any]] = {}  # ("sku", sku) or ("best", limit) -> (read at, what)
 
 
