@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import Harness, at, order_created, order_paid
+from conftest import Harness, at, no_holdout, order_created, order_paid
 from winback.aws.store import ContactRecord, CustomerRecord, RfmRun, find
 from winback.domain import history
+from winback.model.campaigns import default_campaigns
 from winback_local.history_import import HistoryFileError, import_file
 
 HEADER = "order_id,contact_id,email,placed_at,paid_at,total,currency,status\n"
@@ -36,6 +38,38 @@ def test_a_duplicated_payment_counts_once_and_a_refund_counts_in_any_order(stack
     paid["time"] = "2026-03-03T08:00:00Z"
     stack.rt.put_events([cancelled, paid])
     assert _summary("c-2").orders == 0
+
+
+@pytest.mark.parametrize(
+    "campaigns",
+    [no_holdout([c for c in default_campaigns() if c.flow == "unpaid_order"]), no_holdout(default_campaigns())],
+    ids=["unpaid-order flow alone", "every flow"],
+)
+def test_a_payment_is_one_write_to_the_customer_and_a_late_older_one_keeps_the_last(
+    stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """History, paid orders and last payment go in one UpdateItem (two if the payment
+    is older than one already recorded: then the last payment stays the newer one)."""
+    writes: list[str] = []
+    update = CustomerRecord.update
+
+    def counted(record: CustomerRecord, *args: Any, **kwargs: Any) -> Any:
+        writes.append(record.contact_id)
+        return update(record, *args, **kwargs)
+
+    stack.send("Order Created", order_created("o-2", "c-1"))
+    stack.send("Order Created", order_created("o-1", "c-1", "30.00"))
+    monkeypatch.setattr(CustomerRecord, "update", counted)
+    stack.send("Order Paid", order_paid("o-2", "c-1"), when=at(minutes=5))
+    assert writes == ["c-1"]
+    late = stack.rt.envelope("Order Paid", order_paid("o-1", "c-1", "30.00"))
+    late["time"] = "2026-03-02T09:02:00Z"  # paid before o-2, heard after it
+    stack.rt.put_events([late])
+    customer = find(CustomerRecord, "c-1")
+    assert customer.paid_orders == {"o-1", "o-2"}
+    assert customer.last_paid_at == at(minutes=5)
+    assert _summary("c-1").orders == 2
+    assert len(writes) == 3
 
 
 def _write(tmp: Path, rows: list[str], header: str = HEADER) -> Path:

@@ -1,11 +1,12 @@
 """Each contact's purchase history: what RFM and the win-back flow read.
 
 Every paid order adds one entry "order_id|paid_at|total|currency" to the contact's
-`purchases` set, and a refund (a cancellation after payment) adds the order id to
-`refunded_orders`. Both are set additions: a duplicated event adds nothing, and the
-history is right whatever order the events come in (a refund before its payment
-included). The aggregate (first and last purchase, orders, revenue in the reporting
-currency's minor units) is computed from the sets when it is read.
+`purchases` set (and, in the same write, its id to `paid_orders`), and a refund (a
+cancellation after payment) adds the order id to `refunded_orders`. Both are set
+additions: a duplicated event adds nothing, and the history is right whatever order
+the events come in (a refund before its payment included). The aggregate (first and
+last purchase, orders, revenue in the reporting currency's minor units) is computed
+from the sets when it is read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from winback.aws.store import CustomerRecord
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
+
+from winback.aws.store import CustomerRecord, condition_failed
 from winback.model import clock
 from winback.model.money import in_reporting_minor, reporting_currency
 from winback.model.rfm import Purchase
@@ -26,10 +30,25 @@ def entry(order_id: str, paid_at: datetime, total: Decimal, currency: str) -> st
     return SEPARATOR.join((order_id, clock.iso(paid_at), str(total), currency))
 
 
-def record_paid(contact_id: str, order_id: str, paid_at: datetime, total: Decimal, currency: str) -> None:
-    CustomerRecord(contact_id).update(
-        actions=[CustomerRecord.purchases.add({entry(order_id, paid_at, total, currency)})]
-    )
+def record_paid(contact_id: str, order_id: str, paid_at: datetime, total: Decimal, currency: str) -> int:
+    """Adds the payment to the history, to the set of paid orders and, unless a newer
+    payment is already there, as the last payment (a cart series stops on it), in one
+    write. Returns how many orders of theirs are paid: a set, so a duplicate counts once."""
+    customer = CustomerRecord(contact_id)
+    added: list[Action] = [
+        CustomerRecord.purchases.add({entry(order_id, paid_at, total, currency)}),
+        CustomerRecord.paid_orders.add({order_id}),
+    ]
+    try:
+        customer.update(
+            actions=[*added, CustomerRecord.last_paid_at.set(paid_at)],
+            condition=CustomerRecord.last_paid_at.does_not_exist() | (CustomerRecord.last_paid_at <= paid_at),
+        )
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        customer.update(actions=added)  # an older payment, heard late
+    return len(customer.paid_orders or ())
 
 
 def record_refund(contact_id: str, order_id: str) -> None:

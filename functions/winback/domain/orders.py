@@ -181,11 +181,10 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
         order = OrderRecord.get(detail.order_id, consistent_read=True)
     # All idempotent, so a retry finishes what a failed delivery started. The purchase
     # history feeds RFM, which runs whatever the campaigns (any may trigger on a segment).
-    history.record_paid(detail.contact_id, detail.order_id, event.time, detail.total, detail.currency)
+    paid_orders = history.record_paid(detail.contact_id, detail.order_id, event.time, detail.total, detail.currency)
     if order.cancelled_at is not None and order.cancelled_at >= event.time:
         history.record_refund(detail.contact_id, detail.order_id)  # cancelled after this payment, heard first
     if _purchases_matter():
-        paid_orders = purchases.record_payment(detail.contact_id, detail.order_id, event.time)
         purchases.start(order, paid_orders, event.time)
     if not first:
         return

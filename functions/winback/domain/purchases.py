@@ -44,22 +44,6 @@ def record_order(contact_id: str, at: datetime) -> None:
             raise
 
 
-def record_payment(contact_id: str, order_id: str, at: datetime) -> int:
-    """The contact paid `order_id`; returns how many orders of theirs are paid. A
-    set of order ids, so a duplicate event counts once."""
-    customer = CustomerRecord(contact_id)
-    try:
-        customer.update(
-            actions=[CustomerRecord.paid_orders.add({order_id}), CustomerRecord.last_paid_at.set(at)],
-            condition=CustomerRecord.last_paid_at.does_not_exist() | (CustomerRecord.last_paid_at <= at),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        customer.update(actions=[CustomerRecord.paid_orders.add({order_id})])  # an older payment, late
-    return len(customer.paid_orders or ())
-
-
 def start(order: OrderRecord, paid_orders: int, paid_at: datetime) -> None:
     """Start the post-purchase flow of a paid order (once per order, by name)."""
     campaign = choose_campaign(campaign_store.all_campaigns(), order.offer_id or "*", flow=FLOW)
