@@ -69,12 +69,13 @@ def test_paid_before_created_the_confirmation_waits_for_the_order_details() -> N
 
 
 def test_the_catalogue_is_read_once_a_minute_and_a_change_shows_within_it(monkeypatch) -> None:
+    from winback.aws import kept
     from winback.aws.store import ProductRecord
     from winback.domain import catalogue
 
     with shop():
         now = [1000.0]
-        monkeypatch.setattr(catalogue.time, "monotonic", lambda: now[0])
+        monkeypatch.setattr(kept.time, "monotonic", lambda: now[0])
         catalogue.invalidate()
         reads: list[int] = []
         query = ProductRecord.by_best_seller.query

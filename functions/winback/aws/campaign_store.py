@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from typing import TypeVar
 
+from winback.aws.kept import Kept
 from winback.aws.store import CampaignRecord
 from winback.model import clock
 from winback.model.campaigns import Campaign, campaign_from
 
-CACHE_SECONDS = 60.0
-_cache: tuple[float, list[Campaign]] | None = None
-_by_id: dict[str, tuple[float, Campaign]] = {}
+_all: Kept[None, list[Campaign]] = Kept()  # every campaign, as one entry
+_by_id: Kept[str, Campaign] = Kept()
 C = TypeVar("C", bound=Campaign)
 
 
@@ -37,29 +36,24 @@ def apply(campaigns: list[Campaign]) -> dict[str, list[str]]:
 
 
 def invalidate() -> None:
-    global _cache
-    _cache = None
+    _all.clear()
     _by_id.clear()
 
 
+def _read_all() -> list[Campaign]:
+    return sorted((campaign_from(r.config) for r in CampaignRecord.scan()), key=lambda c: c.id)
+
+
 def all_campaigns() -> list[Campaign]:
-    """Every stored campaign; cached for a minute per Lambda container."""
-    global _cache
-    if _cache is None or time.monotonic() - _cache[0] > CACHE_SECONDS:
-        found = [campaign_from(r.config) for r in CampaignRecord.scan()]
-        _cache = (time.monotonic(), sorted(found, key=lambda c: c.id))
-    return _cache[1]
+    """Every stored campaign; kept for a minute per Lambda container."""
+    return _all.get(None, _read_all)
 
 
 def get[C: Campaign](campaign_id: str, kind: type[C]) -> C:
-    """One campaign of the flow `kind`; cached for a minute per container like the
+    """One campaign of the flow `kind`; kept for a minute per container like the
     list (each flow step needs it, and a merchant's change may take that long to
     reach a flow)."""
-    cached = _by_id.get(campaign_id)
-    if cached is None or time.monotonic() - cached[0] > CACHE_SECONDS:
-        cached = (time.monotonic(), campaign_from(CampaignRecord.get(campaign_id).config))
-        _by_id[campaign_id] = cached
-    campaign = cached[1]
+    campaign = _by_id.get(campaign_id, lambda: campaign_from(CampaignRecord.get(campaign_id).config))
     if not isinstance(campaign, kind):
         raise TypeError(f"campaign {campaign_id} is a {campaign.flow} campaign, not {kind.__name__}")
     return campaign

@@ -9,20 +9,20 @@ that, and a busy shop's confirmations do not each read the same products again.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from winback.aws.campaign_store import CACHE_SECONDS  # a minute, for campaigns and the catalogue alike
+from winback.aws.kept import Kept
 from winback.aws.store import ProductRecord, find
 from winback.model.campaigns import HttpUrl, read_yaml
 from winback.model.events import Currency, Money
 
 RECOMMENDED = 3
 BEST_SELLER = "yes"
-_kept: dict[tuple[str, Any], tuple[float, Any]] = {}  # ("sku", sku) or ("best", limit) -> (read at, what)
+_products_kept: Kept[str, ProductRecord | None] = Kept()  # by sku; None: not in the catalogue
+_best_kept: Kept[int, list[ProductRecord]] = Kept()  # by how many were asked for
 
 
 class CatalogueError(ValueError):
@@ -99,34 +99,24 @@ def apply(catalogue: Catalogue) -> int:
 
 
 def invalidate() -> None:
-    _kept.clear()
-
-
-def _fresh(key: tuple[str, Any]) -> bool:
-    found = _kept.get(key)
-    return found is not None and time.monotonic() - found[0] <= CACHE_SECONDS
-
-
-def _keep(key: tuple[str, Any], value: Any) -> None:
-    _kept[key] = (time.monotonic(), value)
+    _products_kept.clear()
+    _best_kept.clear()
 
 
 def _products(skus: list[str]) -> dict[str, ProductRecord]:
     """The products of these skus that the catalogue has, read once a minute."""
-    missing = [sku for sku in dict.fromkeys(skus) if not _fresh(("sku", sku))]
+    missing = _products_kept.missing(skus)
     if missing:
         found = {record.sku: record for record in ProductRecord.batch_get(missing)}
         for sku in missing:
-            _keep(("sku", sku), found.get(sku))
-    return {sku: _kept[("sku", sku)][1] for sku in skus if _kept[("sku", sku)][1] is not None}
+            _products_kept.keep(sku, found.get(sku))
+    kept = {sku: _products_kept.kept(sku) for sku in skus}
+    return {sku: record for sku, record in kept.items() if record is not None}
 
 
 def _best(limit: int) -> list[ProductRecord]:
     """The first `limit` best sellers, read once a minute."""
-    key = ("best", limit)
-    if not _fresh(key):
-        _keep(key, list(ProductRecord.by_best_seller.query(BEST_SELLER, limit=limit)))
-    return _kept[key][1]  # type: ignore[no-any-return]
+    return _best_kept.get(limit, lambda: list(ProductRecord.by_best_seller.query(BEST_SELLER, limit=limit)))
 
 
 def _shown(record: ProductRecord) -> dict[str, Any]:
@@ -167,8 +157,5 @@ def recommendations(bought: list[str]) -> tuple[list[dict[str, Any]], list[dict[
 
 def look_up(sku: str) -> dict[str, Any] | None:
     """A product of the catalogue by sku (a webhook's line item without an image gets its image and link)."""
-    key = ("sku", sku)
-    if not _fresh(key):
-        _keep(key, find(ProductRecord, sku))
-    record: ProductRecord | None = _kept[key][1]
+    record = _products_kept.get(sku, lambda: find(ProductRecord, sku))
     return _shown(record) if record is not None else None

@@ -16,12 +16,12 @@ from __future__ import annotations
 import base64
 import json
 import os
-import time
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from winback.aws import journal, rejects
+from winback.aws.kept import Kept
 from winback.connectors import shopify, signatures, stripe, woocommerce
 from winback.connectors.common import Mapped, Unmapped, obj
 from winback.model import clock
@@ -42,21 +42,22 @@ def _sqs() -> Any:
     return boto3.client("sqs")
 
 
-_cache: dict[str, Any] = {"at": 0.0, "arn": None, "value": None}
+_secrets: Kept[str, dict[str, list[str]]] = Kept(SECRETS_TTL_SECONDS)  # by the secret's ARN
 
 
 def connector_secrets() -> dict[str, list[str]]:
     """{"shopify": [...], "woocommerce": [...], "stripe": [...]}: each platform's accepted
     secrets (two during a rotation), from the stack's ConnectorSecret."""
     arn = os.environ["CONNECTOR_SECRET_ARN"]
-    if _cache["arn"] != arn or time.monotonic() - _cache["at"] > SECRETS_TTL_SECONDS:
-        import boto3
+    return dict(_secrets.get(arn, lambda: _read_secrets(arn)))
 
-        raw = boto3.client("secretsmanager").get_secret_value(SecretId=arn)
-        value = json.loads(raw["SecretString"] or "{}")
-        accepted = {k: [secret for secret in v if secret] for k, v in value.items() if isinstance(v, list)}
-        _cache.update(at=time.monotonic(), arn=arn, value=accepted)
-    return dict(_cache["value"])
+
+def _read_secrets(arn: str) -> dict[str, list[str]]:
+    import boto3
+
+    raw = boto3.client("secretsmanager").get_secret_value(SecretId=arn)
+    value = json.loads(raw["SecretString"] or "{}")
+    return {k: [secret for secret in v if secret] for k, v in value.items() if isinstance(v, list)}
 
 
 def _verified(platform: str, headers: dict[str, str], body: bytes) -> bool:
