@@ -8,21 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 
-def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
-    """One record of an SQS event source mapping's batch, from a ReceiveMessage result."""
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": message.get("Attributes", {}),
-        "messageAttributes": {},
-        "md5OfBody": message.get("MD5OfBody", ""),
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": region,
-    }
-
-
 def api_gateway(method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
     """An API Gateway REST API proxy event with a JSON body."""
     return {

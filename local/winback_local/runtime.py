@@ -30,6 +30,7 @@ from winback.domain import catalogue
 from winback.model import clock
 from winback.model.campaigns import Campaign
 from winback_local import aws_events, emulator, engine, executions, outbox, partitions, provision, schedules, slim, wsgi
+from winback_local.event_source import EventSource
 from winback_local.template import TEMPLATE, Resolver, Stack, read
 
 REGION = "us-east-1"
@@ -258,18 +259,12 @@ class LocalRuntime:
         """Deliver envelopes the rule matches to the queue, then drain it. Returns how
         many the rule let through (EventBridge drops the rest)."""
         pattern = self._rule
-        sqs = self._client("sqs")
-        url = self.physical["OrderEventsQueue"]
         for envelope in envelopes:  # the stack's other rules on the shop's events (erasure)
             for rule in self.bus_rules:
                 if rule.pattern.matches_event(envelope):
                     self.deliver(rule.target, envelope)
         matched = [e for e in envelopes if pattern.matches_event(e)]  # type: ignore[arg-type]
-        for start in range(0, len(matched), BATCH):
-            entries = [
-                {"Id": str(n), "MessageBody": json.dumps(e)} for n, e in enumerate(matched[start : start + BATCH])
-            ]
-            sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        self._order_events.send([json.dumps(e) for e in matched])
         self.drain()
         return len(matched)
 
@@ -280,43 +275,33 @@ class LocalRuntime:
 
         return EventPattern.load(json.dumps(self.event_pattern))
 
+    @cached_property
+    def _order_events(self) -> EventSource:
+        url, arn = self.physical["OrderEventsQueue"], self.physical["OrderEventsQueue.Arn"]
+        return EventSource(url, arn, ACCOUNT, REGION)
+
     def drain(self) -> None:
         """Hand queued events to the ingestion function in batches, as the SQS event
         source mapping does; failed records are received again until the queue's
         redrive policy moves them to the dead-letter queue."""
-        sqs = self._client("sqs")
-        url = self.physical["OrderEventsQueue"]
+        queue = self._order_events
         function = self.stack.function_for_handler("winback.handlers.order_events.handler").logical_id
         while True:
-            messages = sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=BATCH, AttributeNames=["All"], MessageAttributeNames=["All"]
-            ).get("Messages", [])
-            if not messages:
+            records = queue.receive(BATCH)
+            if not records:
                 return
-            records = [aws_events.sqs_record(m, self.physical["OrderEventsQueue.Arn"], REGION) for m in messages]
             try:
                 failed = {f["itemIdentifier"] for f in self.invoke(function, {"Records": records})["batchItemFailures"]}
             except Exception:
-                failed = {m["MessageId"] for m in messages}  # the whole batch failed
-            done = [m for m in messages if m["MessageId"] not in failed]
-            again = [m for m in messages if m["MessageId"] in failed]
+                failed = {r["messageId"] for r in records}  # the whole batch failed
+            done = [r for r in records if r["messageId"] not in failed]
+            again = [r for r in records if r["messageId"] in failed]
             self.events_done += len(done)
             self.ingestion_failures += len(again)
-            if done:
-                sqs.delete_message_batch(
-                    QueueUrl=url,
-                    Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done)],
-                )
-            if not again and len(messages) < BATCH:
+            queue.delete(done)
+            if not again and len(records) < BATCH:
                 return  # a short batch with nothing to retry: the queue is empty (this pump is its only reader)
-            if again:
-                sqs.change_message_visibility_batch(
-                    QueueUrl=url,
-                    Entries=[
-                        {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
-                        for n, m in enumerate(again)
-                    ],
-                )
+            queue.release(again)
 
     def webhook(self, platform: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
         """POST a shop's webhook delivery to the endpoint as its function URL would, then
