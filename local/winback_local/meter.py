@@ -2,7 +2,9 @@
 
 Attached to a LocalRuntime, it times every function invocation and attributes every
 AWS API call to the function that made it. Calls made outside any function are the
-runtime's own (what EventBridge and the SQS event source mapping do on AWS).
+runtime's own (what Step Functions and EventBridge's targets do on AWS). The order-events
+queue's own traffic (event_source.py) makes no API call: the cost model counts it from
+the events and batches.
 """
 
 from __future__ import annotations
