@@ -77,6 +77,48 @@ def test_an_update_expression_s_checks_still_refuse_what_they_refused(monkeypatc
             undo()
 
 
+def test_a_condition_split_once_still_reads_each_calls_names_and_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Condition expressions are split into tokens once per text; the names and values
+    they stand for are each call's own."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        undo = emulator.install()
+        try:
+            client = boto3.client("dynamodb")
+            client.create_table(
+                TableName="t",
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            )
+            client.put_item(TableName="t", Item={"k": {"S": "one"}, "a": {"N": "5"}, "b": {"N": "1"}})
+
+            def set_if_below(field: str, limit: int) -> bool:
+                try:
+                    client.update_item(
+                        TableName="t",
+                        Key={"k": {"S": "one"}},
+                        UpdateExpression="SET #f = :limit",
+                        ConditionExpression="attribute_not_exists(#f) OR #f < :limit",
+                        ExpressionAttributeNames={"#f": field},
+                        ExpressionAttributeValues={":limit": {"N": str(limit)}},
+                    )
+                    return True
+                except client.exceptions.ConditionalCheckFailedException:
+                    return False
+
+            assert [set_if_below("a", 3), set_if_below("a", 9), set_if_below("b", 3), set_if_below("c", 0)] == [
+                False,
+                True,
+                True,
+                True,
+            ]
+            item = client.get_item(TableName="t", Key={"k": {"S": "one"}})["Item"]
+            assert (item["a"], item["b"], item["c"]) == ({"N": "9"}, {"N": "3"}, {"N": "0"})
+        finally:
+            undo()
+
+
 SLIM_PROBE = """
 import json, sys
 from datetime import UTC, datetime

@@ -15,7 +15,9 @@ the repetition; none of them changes what a handler or a state machine does or s
   the expression, the attribute names and the table's keys (action counts, overlapping
   paths, no key updated) run once per expression, names and keys that passed them; and
   each of the validator's passes builds its table of node types once rather than at
-  every node it visits.
+  every node it visits. Condition expressions are split into tokens once per text
+  (moto compiles six regular expressions for every token); what the tokens mean (the
+  names and values they stand for) is worked out at every call, as before.
 - DynamoDB's item operations (GetItem, PutItem, Query...) answer with their result
   written as JSON directly: moto's result is already in DynamoDB's wire format, and its
   generic serializer walks the output shape attribute by attribute to write the same
@@ -47,7 +49,7 @@ import json
 import pickle
 import re
 import secrets
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
 
@@ -86,6 +88,7 @@ def install(check: bool = False) -> Callable[[], None]:
     from moto.core.common_models import BaseModel
     from moto.core.exceptions import HTTPException
     from moto.core.responses import ActionResult
+    from moto.dynamodb.comparisons import ConditionExpressionParser
     from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
@@ -112,6 +115,7 @@ def install(check: bool = False) -> Callable[[], None]:
         BaseModel.__dict__["__new__"],
         UserAgentString.to_string,
         BotocoreStubber.process_request,
+        ConditionExpressionParser._lex_condition_expression,
     )
     sign = RequestSigner.sign
     make = UpdateExpressionParser.make
@@ -122,6 +126,16 @@ def install(check: bool = False) -> Callable[[], None]:
         parsed._winback_pickled = pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL)  # after the dump: not in it
         parsed._winback_passed = set()  # (names, table keys) its pure checks passed with
         return parsed
+
+    lex = ConditionExpressionParser._lex_condition_expression
+
+    @functools.lru_cache(maxsize=1024)
+    def tokens(expression: str) -> tuple[Any, ...]:
+        return tuple(lex(ConditionExpressionParser(expression, None, None)))
+
+    def lex_once(parser: ConditionExpressionParser) -> deque[Any]:
+        # The tokens are namedtuples whose children lists stay empty: the parse builds new nodes.
+        return deque(tokens(parser.condition_expression or ""))
 
     pure_checks = (
         validators.ActionCountValidator,
@@ -290,6 +304,7 @@ def install(check: bool = False) -> Callable[[], None]:
     BaseModel.__new__ = staticmethod(untracked)  # type: ignore[method-assign,assignment]
     UserAgentString.to_string = user_agent_once  # type: ignore[method-assign,assignment]
     BotocoreStubber.process_request = routed  # type: ignore[method-assign,assignment]
+    ConditionExpressionParser._lex_condition_expression = lex_once  # type: ignore[method-assign,assignment]
     validators.UpdateExpressionValidator.__init__ = init_validator  # type: ignore[method-assign]
     validators.UpdateExpressionValidator.validate = validate_noting  # type: ignore[method-assign]
 
@@ -313,6 +328,7 @@ def install(check: bool = False) -> Callable[[], None]:
             new,
             UserAgentString.to_string,  # type: ignore[method-assign]
             BotocoreStubber.process_request,  # type: ignore[method-assign]
+            ConditionExpressionParser._lex_condition_expression,  # type: ignore[method-assign]
         ) = originals
         for name in ("__init__", "validate"):
             if name in validator_own:
