@@ -8,7 +8,9 @@ operation the flows use (gets, conditional puts that lose, updates, queries, del
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -42,81 +44,74 @@ def test_direct_dynamodb_answers_equal_the_serializers_over_the_demo(
     assert report["emails_sent"] == 11  # the run is the demo's usual one
 
 
-def test_an_update_expression_s_checks_still_refuse_what_they_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A DynamoDB client on moto with the emulator's shortcuts, and a table "t" keyed by "k"."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        undo = emulator.install()
+        try:
+            made = boto3.client("dynamodb")
+            made.create_table(
+                TableName="t",
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            )
+            yield made
+        finally:
+            undo()
+
+
+def test_an_update_expression_s_checks_still_refuse_what_they_refused(client: Any) -> None:
     """The checks that read only the expression, its names and the table's keys run once
     per combination that passed: the same text that passed may still not update the key."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        undo = emulator.install()
-        try:
-            client = boto3.client("dynamodb")
-            client.create_table(
-                TableName="t",
-                BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            )
 
-            def update(field: str, expression: str = "SET #f = :v") -> None:
-                client.update_item(
-                    TableName="t",
-                    Key={"k": {"S": "one"}},
-                    UpdateExpression=expression,
-                    ExpressionAttributeNames={"#f": field},
-                    ExpressionAttributeValues={":v": {"S": "x"}},
-                )
+    def update(field: str, expression: str = "SET #f = :v") -> None:
+        client.update_item(
+            TableName="t",
+            Key={"k": {"S": "one"}},
+            UpdateExpression=expression,
+            ExpressionAttributeNames={"#f": field},
+            ExpressionAttributeValues={":v": {"S": "x"}},
+        )
 
-            for _ in range(2):
-                update("a")  # passes, twice: the second time without the pure checks
-                with pytest.raises(client.exceptions.ClientError, match="Cannot update attribute k"):
-                    update("k")  # the same text, the key named: refused every time
-                with pytest.raises(client.exceptions.ClientError, match="overlap"):
-                    update("a", "SET #f = :v, #f = :v")
-            assert client.get_item(TableName="t", Key={"k": {"S": "one"}})["Item"]["a"] == {"S": "x"}
-        finally:
-            undo()
+    for _ in range(2):
+        update("a")  # passes, twice: the second time without the pure checks
+        with pytest.raises(client.exceptions.ClientError, match="Cannot update attribute k"):
+            update("k")  # the same text, the key named: refused every time
+        with pytest.raises(client.exceptions.ClientError, match="overlap"):
+            update("a", "SET #f = :v, #f = :v")
+    assert client.get_item(TableName="t", Key={"k": {"S": "one"}})["Item"]["a"] == {"S": "x"}
 
 
-def test_a_condition_split_once_still_reads_each_calls_names_and_values(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_condition_split_once_still_reads_each_calls_names_and_values(client: Any) -> None:
     """Condition expressions are split into tokens once per text; the names and values
     they stand for are each call's own."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        undo = emulator.install()
+    client.put_item(TableName="t", Item={"k": {"S": "one"}, "a": {"N": "5"}, "b": {"N": "1"}})
+
+    def set_if_below(field: str, limit: int) -> bool:
         try:
-            client = boto3.client("dynamodb")
-            client.create_table(
+            client.update_item(
                 TableName="t",
-                BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                Key={"k": {"S": "one"}},
+                UpdateExpression="SET #f = :limit",
+                ConditionExpression="attribute_not_exists(#f) OR #f < :limit",
+                ExpressionAttributeNames={"#f": field},
+                ExpressionAttributeValues={":limit": {"N": str(limit)}},
             )
-            client.put_item(TableName="t", Item={"k": {"S": "one"}, "a": {"N": "5"}, "b": {"N": "1"}})
+            return True
+        except client.exceptions.ConditionalCheckFailedException:
+            return False
 
-            def set_if_below(field: str, limit: int) -> bool:
-                try:
-                    client.update_item(
-                        TableName="t",
-                        Key={"k": {"S": "one"}},
-                        UpdateExpression="SET #f = :limit",
-                        ConditionExpression="attribute_not_exists(#f) OR #f < :limit",
-                        ExpressionAttributeNames={"#f": field},
-                        ExpressionAttributeValues={":limit": {"N": str(limit)}},
-                    )
-                    return True
-                except client.exceptions.ConditionalCheckFailedException:
-                    return False
-
-            assert [set_if_below("a", 3), set_if_below("a", 9), set_if_below("b", 3), set_if_below("c", 0)] == [
-                False,
-                True,
-                True,
-                True,
-            ]
-            item = client.get_item(TableName="t", Key={"k": {"S": "one"}})["Item"]
-            assert (item["a"], item["b"], item["c"]) == ({"N": "9"}, {"N": "3"}, {"N": "0"})
-        finally:
-            undo()
+    assert [set_if_below("a", 3), set_if_below("a", 9), set_if_below("b", 3), set_if_below("c", 0)] == [
+        False,
+        True,
+        True,
+        True,
+    ]
+    item = client.get_item(TableName="t", Key={"k": {"S": "one"}})["Item"]
+    assert (item["a"], item["b"], item["c"]) == ({"N": "9"}, {"N": "3"}, {"N": "0"})
 
 
 SLIM_PROBE = """
