@@ -53,6 +53,8 @@ from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
 
+from winback_local import patching
+
 # The operations whose results moto builds as plain wire-format dicts (items, keys,
 # counts, capacity); none of them has a timestamp or a blob in its output shape.
 DYNAMODB_ITEM_OPERATIONS = frozenset(
@@ -98,25 +100,6 @@ def install(check: bool = False) -> Callable[[], None]:
     from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.utils import json_path
 
-    originals = (
-        json_path.parse,
-        result_path.parse,
-        responses.method_names_from_class,
-        ActionResult.execute_result,
-        RequestSigner.sign,
-        UpdateExpressionParser.__dict__["make"],
-        DepthFirstTraverser.nodes_to_be_processed,
-        DepthFirstTraverser.process,
-        UserAgentString.rebuild_and_replace_user_agent_handler,
-        responses.camelcase_to_underscores,
-        responses.gen_amzn_requestid_long,
-        SESBackend.send_raw_email,
-        validators.deepcopy,
-        BaseModel.__dict__["__new__"],
-        UserAgentString.to_string,
-        BotocoreStubber.process_request,
-        ConditionExpressionParser._lex_condition_expression,
-    )
     sign = RequestSigner.sign
     make = UpdateExpressionParser.make
 
@@ -142,11 +125,6 @@ def install(check: bool = False) -> Callable[[], None]:
         validators.OverlappingPathsValidator,
         validators.UpdateHashRangeKeyValidator,
     )
-    validator_own = {  # what the class itself defined before the patch (both are inherited today)
-        name: validators.UpdateExpressionValidator.__dict__[name]
-        for name in ("__init__", "validate")
-        if name in validators.UpdateExpressionValidator.__dict__
-    }
     validator_init = validators.UpdateExpressionValidator.__init__
     validate = validators.UpdateExpressionValidator.validate
 
@@ -288,54 +266,30 @@ def install(check: bool = False) -> Callable[[], None]:
                 return status, headers, body
         return answer
 
-    json_path.parse = functools.lru_cache(maxsize=1024)(json_path.parse)
-    result_path.parse = functools.lru_cache(maxsize=1024)(result_path.parse)
-    responses.method_names_from_class = functools.lru_cache(maxsize=256)(responses.method_names_from_class)
-    ActionResult.execute_result = execute_result  # type: ignore[method-assign]
-    RequestSigner.sign = sign_presigned_only  # type: ignore[method-assign]
-    UpdateExpressionParser.make = staticmethod(parse_update)  # type: ignore[assignment,method-assign]
-    DepthFirstTraverser.nodes_to_be_processed = nodes_to_be_processed  # type: ignore[method-assign]
-    DepthFirstTraverser.process = process  # type: ignore[method-assign]
-    UserAgentString.rebuild_and_replace_user_agent_handler = keep_user_agent  # type: ignore[method-assign,assignment]
-    responses.camelcase_to_underscores = functools.lru_cache(maxsize=1024)(responses.camelcase_to_underscores)
-    responses.gen_amzn_requestid_long = request_id
-    SESBackend.send_raw_email = send_raw_email  # type: ignore[method-assign]
-    validators.deepcopy = copy_parsed  # type: ignore[assignment]
-    BaseModel.__new__ = staticmethod(untracked)  # type: ignore[method-assign,assignment]
-    UserAgentString.to_string = user_agent_once  # type: ignore[method-assign,assignment]
-    BotocoreStubber.process_request = routed  # type: ignore[method-assign,assignment]
-    ConditionExpressionParser._lex_condition_expression = lex_once  # type: ignore[method-assign,assignment]
-    validators.UpdateExpressionValidator.__init__ = init_validator  # type: ignore[method-assign]
-    validators.UpdateExpressionValidator.validate = validate_noting  # type: ignore[method-assign]
-
-    def undo() -> None:
-        make: Any
-        new: Any
-        (
-            json_path.parse,
-            result_path.parse,
-            responses.method_names_from_class,
-            ActionResult.execute_result,  # type: ignore[method-assign]
-            RequestSigner.sign,  # type: ignore[method-assign]
-            make,
-            DepthFirstTraverser.nodes_to_be_processed,  # type: ignore[method-assign]
-            DepthFirstTraverser.process,  # type: ignore[method-assign]
-            UserAgentString.rebuild_and_replace_user_agent_handler,  # type: ignore[method-assign]
-            responses.camelcase_to_underscores,
-            responses.gen_amzn_requestid_long,
-            SESBackend.send_raw_email,  # type: ignore[method-assign]
-            validators.deepcopy,
-            new,
-            UserAgentString.to_string,  # type: ignore[method-assign]
-            BotocoreStubber.process_request,  # type: ignore[method-assign]
-            ConditionExpressionParser._lex_condition_expression,  # type: ignore[method-assign]
-        ) = originals
-        for name in ("__init__", "validate"):
-            if name in validator_own:
-                setattr(validators.UpdateExpressionValidator, name, validator_own[name])
-            else:
-                delattr(validators.UpdateExpressionValidator, name)
-        BaseModel.__new__ = new  # type: ignore[method-assign]
-        UpdateExpressionParser.make = make  # type: ignore[method-assign]
-
-    return undo
+    return patching.apply(
+        [
+            (json_path, "parse", functools.lru_cache(maxsize=1024)(json_path.parse)),
+            (result_path, "parse", functools.lru_cache(maxsize=1024)(result_path.parse)),
+            (responses, "method_names_from_class", functools.lru_cache(maxsize=256)(responses.method_names_from_class)),
+            (ActionResult, "execute_result", execute_result),
+            (RequestSigner, "sign", sign_presigned_only),
+            (UpdateExpressionParser, "make", staticmethod(parse_update)),
+            (DepthFirstTraverser, "nodes_to_be_processed", nodes_to_be_processed),
+            (DepthFirstTraverser, "process", process),
+            (UserAgentString, "rebuild_and_replace_user_agent_handler", keep_user_agent),
+            (
+                responses,
+                "camelcase_to_underscores",
+                functools.lru_cache(maxsize=1024)(responses.camelcase_to_underscores),
+            ),
+            (responses, "gen_amzn_requestid_long", request_id),
+            (SESBackend, "send_raw_email", send_raw_email),
+            (validators, "deepcopy", copy_parsed),
+            (BaseModel, "__new__", staticmethod(untracked)),
+            (UserAgentString, "to_string", user_agent_once),
+            (BotocoreStubber, "process_request", routed),
+            (validators.UpdateExpressionValidator, "__init__", init_validator),
+            (validators.UpdateExpressionValidator, "validate", validate_noting),
+            (ConditionExpressionParser, "_lex_condition_expression", lex_once),
+        ]
+    )

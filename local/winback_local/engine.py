@@ -43,6 +43,8 @@ import boto3
 import greenlet
 from botocore.awsrequest import AWSResponse
 
+from winback_local import patching
+
 
 class _InPlace:
     """A `threading.Thread` stand-in that runs its target at start(), in the caller's thread."""
@@ -373,15 +375,12 @@ def install(
         (program, "threading", _ThreadingInPlace),
         (execute_state, "Thread", _InPlace),
     ]
-    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
-    for owner, name, patched in patches:
-        setattr(owner, name, patched)
+    restore = patching.apply(patches)
     events = boto3._get_default_session().events
     events.register("before-call.lambda.Invoke", routes, unique_id="winback-local-lambda")  # type: ignore[arg-type]
 
     def undo() -> None:
-        for owner, name, original in originals:
-            setattr(owner, name, original)
+        restore()
         events.unregister("before-call.lambda.Invoke", unique_id="winback-local-lambda")
 
     return undo

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from winback_local import patching
+
 # Per state machine object (by id; the machine is kept in the entry, so the id stays its
 # own): (machine, by name, by ARN, how many of its executions are in them). Not on the
 # machine itself: moto deep-copies the machine at each start.
@@ -38,12 +40,6 @@ def install() -> Callable[[], None]:
     from moto.core.utils import utcnow
     from moto.stepfunctions.exceptions import ExecutionAlreadyExists, ExecutionDoesNotExist
     from moto.stepfunctions.models import StateMachine, StepFunctionBackend
-
-    originals = (
-        StateMachine._handle_name_input_idempotency,
-        StateMachine.stop_execution,
-        StepFunctionBackend.describe_execution,
-    )
 
     def handle_name_input_idempotency(self: Any, name: str, execution_input: str) -> Any:
         execution = _index(self)[0].get(name)
@@ -68,16 +64,16 @@ def install() -> Callable[[], None]:
         self._validate_execution_arn(execution_arn)
         return by_arn(self._get_state_machine_for_execution(execution_arn), execution_arn)
 
-    StateMachine._handle_name_input_idempotency = handle_name_input_idempotency  # type: ignore[method-assign]
-    StateMachine.stop_execution = stop_execution  # type: ignore[method-assign]
-    StepFunctionBackend.describe_execution = describe_execution  # type: ignore[method-assign]
+    restore = patching.apply(
+        [
+            (StateMachine, "_handle_name_input_idempotency", handle_name_input_idempotency),
+            (StateMachine, "stop_execution", stop_execution),
+            (StepFunctionBackend, "describe_execution", describe_execution),
+        ]
+    )
 
     def undo() -> None:
         _maps.clear()
-        (
-            StateMachine._handle_name_input_idempotency,  # type: ignore[method-assign]
-            StateMachine.stop_execution,  # type: ignore[method-assign]
-            StepFunctionBackend.describe_execution,  # type: ignore[method-assign]
-        ) = originals
+        restore()
 
     return undo

@@ -25,6 +25,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from winback_local import patching
+
 mismatches: list[str] = []
 answered: Counter[str] = Counter()  # queries answered, by where from: "partition", "index", "whole table"
 
@@ -96,8 +98,7 @@ def install(check: bool = False) -> Callable[[], None]:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
 
-    originals = (Table.query, Table.put_item, DynamoDBBackend.update_item)
-    query, put_item, update_item = originals
+    query, put_item, update_item = Table.query, Table.put_item, DynamoDBBackend.update_item
 
     def partition_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
@@ -127,14 +128,13 @@ def install(check: bool = False) -> Callable[[], None]:
         _note(self.get_table(table_name), item)
         return item
 
-    Table.query = partition_query  # type: ignore[method-assign]
-    Table.put_item = noting_put_item  # type: ignore[method-assign]
-    DynamoDBBackend.update_item = noting_update_item  # type: ignore[method-assign]
-
-    def undo() -> None:
-        Table.query, Table.put_item, DynamoDBBackend.update_item = originals  # type: ignore[method-assign]
-
-    return undo
+    return patching.apply(
+        [
+            (Table, "query", partition_query),
+            (Table, "put_item", noting_put_item),
+            (DynamoDBBackend, "update_item", noting_update_item),
+        ]
+    )
 
 
 def _plain(answer: Any) -> Any:

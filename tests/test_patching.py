@@ -1,0 +1,48 @@
+"""The runtime's patches to moto come off as they went on: what the owner held, back."""
+
+from __future__ import annotations
+
+import types
+from datetime import UTC, datetime
+from typing import Any
+
+from winback_local import emulator, engine, executions, partitions, patching
+
+
+class Base:
+    def greet(self) -> str:
+        return "base"
+
+
+class Child(Base):
+    @staticmethod
+    def make() -> str:
+        return "made"
+
+
+def test_an_inherited_attribute_is_removed_again_and_a_staticmethod_stays_one() -> None:
+    module = types.ModuleType("m")
+    module.value = 1  # type: ignore[attr-defined]
+    made = Child.__dict__["make"]
+    undo = patching.apply(
+        [(Child, "greet", lambda self: "patched"), (Child, "make", staticmethod(lambda: "new")), (module, "value", 2)]
+    )
+    assert (Child().greet(), Child.make(), module.value) == ("patched", "new", 2)  # type: ignore[attr-defined]
+    undo()
+    assert "greet" not in Child.__dict__ and Child().greet() == "base"
+    assert Child.__dict__["make"] is made and Child().make() == "made"
+    assert module.value == 1  # type: ignore[attr-defined]
+
+
+def test_the_runtime_s_patches_leave_moto_as_it_was() -> None:
+    from moto.dynamodb.parsing import validators
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    owners: list[Any] = [validators.UpdateExpressionValidator, validators, ExecutionWorker]
+    before = [dict(vars(owner)) for owner in owners]
+    undos = [emulator.install(), partitions.install(), executions.install()]
+    undos.append(engine.install(engine.VirtualClock(datetime(2026, 3, 2, tzinfo=UTC)), engine.LambdaRoutes()))
+    assert "validate" in vars(validators.UpdateExpressionValidator)  # patched on the class itself
+    for undo in reversed(undos):
+        undo()
+    assert [dict(vars(owner)) for owner in owners] == before
