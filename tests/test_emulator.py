@@ -114,6 +114,36 @@ def test_a_condition_split_once_still_reads_each_calls_names_and_values(client: 
     assert (item["a"], item["b"], item["c"]) == ({"N": "9"}, {"N": "3"}, {"N": "0"})
 
 
+def test_a_url_is_searched_for_once_even_on_a_host_two_services_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SES and SES v2 share email.<region>.amazonaws.com: moto tries SES's routes first."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    searched: list[str] = []
+    search = BotocoreStubber.process_request
+
+    def counted(stubber: Any, request: Any) -> Any:
+        searched.append(request.url)
+        return search(stubber, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", counted)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        undo = emulator.install()
+        try:
+            ses, dynamodb = boto3.client("sesv2"), boto3.client("dynamodb")
+            for _ in range(3):
+                ses.create_email_identity(EmailIdentity=f"shop{_}.example")
+                dynamodb.list_tables()
+            assert ses.list_email_identities()["EmailIdentities"]  # the answers are moto's
+        finally:
+            undo()
+    assert sorted(searched) == [
+        "https://dynamodb.us-east-1.amazonaws.com/",
+        "https://email.us-east-1.amazonaws.com/v2/email/identities",  # once, not three times
+        "https://email.us-east-1.amazonaws.com/v2/email/list-identities",
+    ]
+
+
 SLIM_PROBE = """
 import json, sys
 from datetime import UTC, datetime

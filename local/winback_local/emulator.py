@@ -35,6 +35,8 @@ the repetition; none of them changes what a handler or a state machine does or s
 - a request reaches its service's handler through a map from its URL, filled by moto's
   own search the first time a URL is seen: moto tries every service's URL patterns,
   then its backend's, with regular expressions compiled on the spot, at every request.
+  Services that share a host (SES and SES v2: email.<region>.amazonaws.com) are tried
+  in moto's order, up to the one whose backend answers the URL.
 
 `install()` returns the undo function. With `check=True` every fast DynamoDB answer is
 compared with the serializer's and a difference noted in `mismatches`: a test runs a
@@ -231,16 +233,17 @@ def install(check: bool = False) -> Callable[[], None]:
         answer = process_request(stubber, request)
         url = request.url.partition("?")[0]
         for service, pattern in backend_index.backend_url_patterns:
-            if pattern.match(url):
-                found = backends.get_backend(service)  # type: ignore[call-overload]
-                if isinstance(found, BackendDict):
-                    regions = found[DEFAULT_ACCOUNT_ID]
-                    backend = regions["us-east-1" if "us-east-1" in regions else "aws"]
-                else:
-                    backend = found["global"]
-                handler = next((h for u, h in backend.urls.items() if re.compile(u).match(url)), None)
-                if handler is not None:
-                    handlers[url] = handler
+            if not pattern.match(url):
+                continue
+            found = backends.get_backend(service)  # type: ignore[call-overload]
+            if isinstance(found, BackendDict):
+                regions = found[DEFAULT_ACCOUNT_ID]
+                backend = regions["us-east-1" if "us-east-1" in regions else "aws"]
+            else:
+                backend = found["global"]
+            handler = next((h for u, h in backend.urls.items() if re.compile(u).match(url)), None)
+            if handler is not None:  # else, as moto does, the next service whose host matches
+                handlers[url] = handler
                 break
         return answer
 
