@@ -5,8 +5,14 @@ moto turns each botocore request into a werkzeug `Request` with werkzeug's
 emulated call. For the requests the runtime makes (a body of bytes, a plain ASCII
 path and query) the WSGI environ it builds is a short dict written here key for key;
 anything else (an empty body, an escaped path, a stream) still goes through moto.
-With `check=True` each environ is also built by werkzeug and a difference noted in
-`mismatches` (werkzeug's is then the one used).
+
+Such a request also carries what moto reads of it at least twice a call and werkzeug
+works out each time: its URL as sent (`raw_url`, which werkzeug rebuilds from the
+environ at every read), and, unless it is a form, its body with no form fields or
+files (werkzeug runs its form parser to find none).
+
+With `check=True` each request is also built by werkzeug and a difference (environ,
+URL, body, form, files) noted in `mismatches` (werkzeug's is then the one used).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")  # werkzeug parses these bodies
 PLAIN = re.compile(r"[A-Za-z0-9/_.~=&-]*")  # nothing werkzeug would quote, unquote or re-encode
 mismatches: list[str] = []
 built: Counter[str] = Counter()  # requests built, by how: "directly", "by werkzeug"
@@ -76,9 +83,14 @@ def install(check: bool = False) -> Callable[[], None]:
     from botocore.awsrequest import AWSPreparedRequest
     from moto.core import botocore_stubber
     from moto.core import request as moto_request
+    from werkzeug.datastructures import ImmutableMultiDict
 
     original = moto_request.normalize_request
-    Request = moto_request.Request
+
+    class Built(moto_request.Request):
+        """moto's request, with what it reads more than once already known."""
+
+        raw_url = ""  # a plain attribute where moto's class has a property
 
     def normalize_request(request: Any) -> Any:
         if type(request) is not AWSPreparedRequest:
@@ -87,13 +99,21 @@ def install(check: bool = False) -> Callable[[], None]:
         built["by werkzeug" if direct is None else "directly"] += 1
         if direct is None:
             return original(request)
+        made = Built(direct)
+        made.environ[moto_request.PRESERVED_HEADER_NAMES_ENVIRON_KEY] = {}  # only S3 metadata names are kept
+        parsed = urlparse(request.url)
+        made.raw_url = f"{parsed.scheme}://{parsed.netloc}{parsed.path or '/'}" + (
+            f"?{parsed.query}" if parsed.query else ""
+        )
+        if made.mimetype not in FORMS:
+            body = direct["wsgi.input"].getvalue()
+            made.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict(), data=body)
+            made._cached_data = body
         if check:
             slow = original(request)
-            if _plain(direct) != _plain(slow.environ):
-                mismatches.append(f"{request.method} {request.url}: {_plain(direct)} != {_plain(slow.environ)}")
+            if _seen(made) != _seen(slow):
+                mismatches.append(f"{request.method} {request.url}: {_seen(made)} != {_seen(slow)}")
                 return slow
-        made = Request(direct)
-        made.environ[moto_request.PRESERVED_HEADER_NAMES_ENVIRON_KEY] = {}  # only S3 metadata names are kept
         return made
 
     modules = (moto_request, botocore_stubber)  # the names moto calls it by on this path
@@ -108,6 +128,18 @@ def install(check: bool = False) -> Callable[[], None]:
                 module.normalize_request = original  # type: ignore[attr-defined]
 
     return undo
+
+
+def _seen(request: Any) -> dict[str, Any]:
+    """What moto reads of a request: its environ, URL, body, form fields and files."""
+    environ = _plain(request.environ)  # before the body is read
+    return {
+        "environ": environ,
+        "raw_url": request.raw_url,
+        "data": request.data,
+        "form": request.form.to_dict(flat=False),
+        "files": request.files.to_dict(flat=False),
+    }
 
 
 def _plain(env: dict[str, Any]) -> dict[str, Any]:
