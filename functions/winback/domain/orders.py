@@ -8,7 +8,6 @@ overwrites a newer one.
 from __future__ import annotations
 
 import json
-import math
 import os
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -141,7 +140,7 @@ def order_created(event: OrderEvent, detail: OrderCreated) -> None:
         {
             "order_id": detail.order_id,
             "campaign_id": campaign.id,
-            "delay_seconds": math.ceil((planned - now).total_seconds()),
+            "delay_seconds": clock.seconds_until(planned, now),
             "window_seconds": campaign.window_seconds,
         },
     )

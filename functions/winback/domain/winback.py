@@ -10,7 +10,6 @@ is recorded with its reason.
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +84,7 @@ def enter(contact_id: str, segment: str, day: str, execution: str) -> dict[str, 
         "contact_id": contact_id,
         "send_id": send_id,
         "entered_at": clock.iso(now),
-        "wait_seconds": math.ceil((planned - now).total_seconds()),
+        "wait_seconds": clock.seconds_until(planned, now),
     }
 
 

@@ -6,6 +6,7 @@ two simulated days take seconds and every timestamp in the store follows it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -38,3 +39,9 @@ def iso(moment: datetime) -> str:
 def parse(text: str) -> datetime:
     """An RFC 3339 time as `iso` writes it, back to an aware UTC datetime."""
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def seconds_until(moment: datetime, since: datetime) -> int:
+    """Whole seconds from `since` to `moment`, rounded up: what a Wait state's
+    SecondsPath takes, so that the wait never ends before `moment`."""
+    return math.ceil((moment - since).total_seconds())
