@@ -1,7 +1,8 @@
 """The local runtime's shortcuts through moto give the answers moto's own code gives.
 
 With WINBACK_EMULATOR_CHECK=1 every DynamoDB item answer written directly is compared
-with the one moto's serializer writes; the demo scenario exercises every table and
+with the one moto's serializer writes, and every item request read with json.loads
+with moto's own parse; the demo scenario exercises every table and
 operation the flows use (gets, conditional puts that lose, updates, queries, deletes).
 """
 
@@ -28,6 +29,7 @@ def test_direct_dynamodb_answers_equal_the_serializers_over_the_demo(
     monkeypatch.setenv("WINBACK_EMULATOR_CHECK", "1")
     emulator.mismatches.clear()
     emulator.answered.clear()
+    emulator.parsed.clear()
     partitions.mismatches.clear()
     partitions.answered.clear()
     wsgi.mismatches.clear()
@@ -35,6 +37,7 @@ def test_direct_dynamodb_answers_equal_the_serializers_over_the_demo(
     assert main(["simulate", str(DEMO), "--out", str(tmp_path)]) == 0
     assert emulator.mismatches == []
     assert {"GetItem", "PutItem", "UpdateItem", "Query", "DeleteItem"} <= set(emulator.answered)
+    assert {"GetItem", "PutItem", "UpdateItem", "Query", "DeleteItem"} <= set(emulator.parsed)
     assert partitions.mismatches == []
     assert partitions.answered["partition"] > 0 and partitions.answered["index"] > 0
     assert partitions.answered["whole table"] == 0

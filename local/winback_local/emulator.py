@@ -18,7 +18,12 @@ the repetition; none of them changes what a handler or a state machine does or s
   every node it visits. Condition expressions are split into tokens once per text
   (moto compiles six regular expressions for every token); what the tokens mean (the
   names and values they stand for) is worked out at every call, as before.
-- DynamoDB's item operations (GetItem, PutItem, Query...) answer with their result
+- DynamoDB's item operations (GetItem, PutItem, Query...) read their request with
+  json.loads alone when moto's walk of the input shape would change nothing in it
+  (it decodes binary attributes and drops nulls and members the shape does not name:
+  such a request still goes through it); botocore's JSON is already what the walk
+  returns.
+- DynamoDB's item operations answer with their result
   written as JSON directly: moto's result is already in DynamoDB's wire format, and its
   generic serializer walks the output shape attribute by attribute to write the same
   text. Everything else (errors, table descriptions) goes through moto's serializer.
@@ -39,8 +44,8 @@ the repetition; none of them changes what a handler or a state machine does or s
   in moto's order, up to the one whose backend answers the URL.
 
 `install()` returns the undo function. With `check=True` every fast DynamoDB answer is
-compared with the serializer's and a difference noted in `mismatches`: a test runs a
-simulation so.
+compared with the serializer's, and every request read directly with moto's own parse,
+and a difference noted in `mismatches`: a test runs a simulation so.
 """
 
 from __future__ import annotations
@@ -74,12 +79,14 @@ DYNAMODB_ITEM_OPERATIONS = frozenset(
     }
 )
 CONTENT_TYPE = "application/x-amz-json-1.0"
+NOT_PLAIN_JSON = (b'"B"', b'"BS"', b"null")  # in a request body: moto's own parse reads it
 
 
 # Check mode: each fast answer that differed from the serializer's, as "Operation: fast != moto's".
 # The serializer's answer is the one returned, so a difference cannot change the run.
 mismatches: list[str] = []
 answered: Counter[str] = Counter()  # fast answers given, by operation
+parsed: Counter[str] = Counter()  # requests read with json.loads alone, by operation
 
 
 def install(check: bool = False) -> Callable[[], None]:
@@ -92,11 +99,12 @@ def install(check: bool = False) -> Callable[[], None]:
     from moto.core.common_models import BaseModel
     from moto.core.exceptions import HTTPException
     from moto.core.responses import ActionResult
+    from moto.core.utils import get_service_model
     from moto.dynamodb.comparisons import ConditionExpressionParser
     from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
-    from moto.dynamodb.responses import DynamoResult
+    from moto.dynamodb.responses import DynamoHandler, DynamoResult
     from moto.moto_api import recorder
     from moto.ses.models import SESBackend
     from moto.stepfunctions.parser.asl.component.common.path import result_path
@@ -247,6 +255,29 @@ def install(check: bool = False) -> Callable[[], None]:
                 break
         return answer
 
+    parse_parameters = DynamoHandler.parse_parameters
+
+    def parse_item_request(self: DynamoHandler, request: Any) -> None:
+        """An item operation's parameters as json.loads reads them, when moto's walk of the
+        input shape would give the same: no binary attribute (the walk decodes base64), no
+        null (it drops those), no member the shape does not name (it drops those too)."""
+        body: bytes = request.data
+        operation = self._get_action()
+        if operation not in DYNAMODB_ITEM_OPERATIONS or not body or any(t in body for t in NOT_PLAIN_JSON):
+            return parse_parameters(self, request)
+        params = json.loads(body)
+        members = get_service_model("dynamodb").operation_model(operation).input_shape.members
+        if not isinstance(params, dict) or not params.keys() <= members.keys():
+            return parse_parameters(self, request)
+        parsed[operation] += 1
+        if check:
+            parse_parameters(self, request)
+            if self.params != params:
+                mismatches.append(f"{operation} parameters: {params} != {self.params}")
+                return None  # moto's own, set above
+        self.params = params
+        return None
+
     serialize = ActionResult.execute_result
 
     def execute_result(self: ActionResult, context: Any) -> Any:
@@ -294,5 +325,6 @@ def install(check: bool = False) -> Callable[[], None]:
             (validators.UpdateExpressionValidator, "__init__", init_validator),
             (validators.UpdateExpressionValidator, "validate", validate_noting),
             (ConditionExpressionParser, "_lex_condition_expression", lex_once),
+            (DynamoHandler, "parse_parameters", parse_item_request),
         ]
     )
