@@ -117,6 +117,71 @@ def test_a_condition_split_once_still_reads_each_calls_names_and_values(client: 
     assert (item["a"], item["b"], item["c"]) == ({"N": "9"}, {"N": "3"}, {"N": "0"})
 
 
+UPDATES: list[tuple[str, dict[str, Any]]] = [
+    ("SET a = :one, b = if_not_exists(b, :zero) + :one", {}),
+    ("SET b = b + :one, l = list_append(if_not_exists(l, :empty), :list)", {}),
+    ("SET l = list_append(:list, l), m = :map", {}),
+    ("SET m.deep = m.deep - :one, #n = :zero", {"#n": "name"}),
+    ("ADD n :one, s :set", {}),
+    ("DELETE s :set REMOVE a, m.deep", {}),
+    ("SET m.gone.deeper = :one", {}),  # refused: the path's parent does not exist
+    ("SET b = b + :text", {}),  # refused: a number plus a string
+    ("SET k = :one", {}),  # refused: a key attribute
+    ("REMOVE l[0] SET m.#n = :text", {"#n": "name"}),
+    ("SET m.#n = size(:text)", {"#n": "name"}),  # refused: size() is not for updates
+]
+VALUES = {
+    ":one": {"N": "1"},
+    ":zero": {"N": "0"},
+    ":empty": {"L": []},
+    ":list": {"L": [{"S": "x"}]},
+    ":map": {"M": {"deep": {"N": "5"}}},
+    ":set": {"SS": ["p", "q"]},
+    ":text": {"S": "t"},
+}
+
+
+def _apply_updates(with_emulator: bool) -> list[Any]:
+    """Each update expression's outcome (the item after it, or the error) on moto."""
+    outcomes: list[Any] = []
+    with mock_aws():
+        undo = emulator.install() if with_emulator else None
+        try:
+            made = boto3.client("dynamodb")
+            made.create_table(
+                TableName="t",
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            )
+            for _ in range(2):  # the second round meets expressions already seen
+                for expression, names in UPDATES:
+                    used = {k: v for k, v in VALUES.items() if k in expression}
+                    try:
+                        made.update_item(
+                            TableName="t",
+                            Key={"k": {"S": "1"}},
+                            UpdateExpression=expression,
+                            ExpressionAttributeValues=used,
+                            **({"ExpressionAttributeNames": names} if names else {}),
+                        )
+                        outcomes.append(made.get_item(TableName="t", Key={"k": {"S": "1"}})["Item"])
+                    except made.exceptions.ClientError as error:
+                        outcomes.append(error.response["Error"])
+        finally:
+            if undo is not None:
+                undo()
+    return outcomes
+
+
+def test_update_expressions_change_items_as_moto_s_own_code_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    fast, moto_s = _apply_updates(with_emulator=True), _apply_updates(with_emulator=False)
+    assert fast == moto_s
+    refused = [outcome for outcome in moto_s if "Code" in outcome]
+    assert len(refused) == 8  # four refusals, twice: the list covers refused updates too
+
+
 def test_a_url_is_searched_for_once_even_on_a_host_two_services_share(monkeypatch: pytest.MonkeyPatch) -> None:
     """SES and SES v2 share email.<region>.amazonaws.com: moto tries SES's routes first."""
     from moto.core.botocore_stubber import BotocoreStubber
