@@ -15,10 +15,9 @@ the repetition; none of them changes what a handler or a state machine does or s
   the expression, the attribute names and the table's keys (action counts, overlapping
   paths, no key updated) run once per expression, names and keys that passed them; and
   each of the validator's passes builds its table of node types once rather than at
-  every node it visits, and walks the tree in one closure. Condition expressions are
-  split into tokens once per text (moto compiles six regular expressions for every
-  token); what the tokens mean (the names and values they stand for) is worked out at
-  every call, as before.
+  every node it visits. Condition expressions are split into tokens once per text
+  (moto compiles six regular expressions for every token); what the tokens mean (the
+  names and values they stand for) is worked out at every call, as before.
 - DynamoDB's item operations (GetItem, PutItem, Query...) read their request with
   json.loads alone when moto's walk of the input shape would change nothing in it
   (it decodes binary attributes and drops nulls and members the shape does not name:
@@ -103,7 +102,7 @@ def install(check: bool = False) -> Callable[[], None]:
     from moto.core.utils import get_service_model
     from moto.dynamodb.comparisons import ConditionExpressionParser
     from moto.dynamodb.parsing import validators
-    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
     from moto.dynamodb.responses import DynamoHandler, DynamoResult
     from moto.moto_api import recorder
@@ -183,35 +182,6 @@ def install(check: bool = False) -> Callable[[], None]:
             if isinstance(node, kind):
                 return processor(node)
         return None
-
-    no_pre_processing = DepthFirstTraverser.pre_processing_of_child
-
-    def traverse(traverser: Any, root: Any) -> Any:
-        """moto's depth-first pass, in one closure: the node types and the pre-processing
-        hook (most passes have none) looked up once per pass instead of at every node."""
-        kinds = nodes_to_be_processed(traverser)
-        pre = (
-            None if type(traverser).pre_processing_of_child is no_pre_processing else traverser.pre_processing_of_child
-        )
-        process_node = traverser.process
-
-        def visit(node: Any, child_id: int) -> Any:
-            parent = node.parent
-            children = node.children
-            if children is not None:
-                for i, child in enumerate(children):
-                    if pre is not None:
-                        pre(node, i)
-                    if isinstance(child, Node):
-                        visit(child, i)
-            if isinstance(node, kinds):
-                node = process_node(node)
-                node.parent = parent
-                if parent:
-                    parent.children[child_id] = node
-            return node
-
-        return visit(root, -1) if isinstance(root, Node) else root
 
     def request_id(headerdict: dict[str, Any] | None = None) -> str:
         found = secrets.token_hex(26)
@@ -340,7 +310,6 @@ def install(check: bool = False) -> Callable[[], None]:
             (UpdateExpressionParser, "make", staticmethod(parse_update)),
             (DepthFirstTraverser, "nodes_to_be_processed", nodes_to_be_processed),
             (DepthFirstTraverser, "process", process),
-            (DepthFirstTraverser, "traverse", traverse),
             (UserAgentString, "rebuild_and_replace_user_agent_handler", keep_user_agent),
             (
                 responses,
