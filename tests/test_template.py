@@ -48,6 +48,34 @@ def test_every_handler_the_template_names_imports(function: str) -> None:
     assert callable(getattr(importlib.import_module(module), attr))
 
 
+# The functions that read no campaign and validate no input with a model: their cold start
+# should not pay for pydantic and the campaign models (most of a handler's imports).
+WITHOUT_MODELS = ("SesEventsFunction", "UnsubscribeFunction", "ErasureFunction")
+
+
+@pytest.mark.parametrize("function", WITHOUT_MODELS)
+def test_functions_that_read_no_campaign_do_not_import_the_models(function: str) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    module = STACK.functions[function].handler.rpartition(".")[0]
+    probe = (
+        f"import sys, {module}\nprint(sorted(m for m in ('pydantic', 'winback.model.campaigns') if m in sys.modules))"
+    )
+    functions = Path(__file__).resolve().parents[1] / "functions"
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(functions), "AWS_DEFAULT_REGION": "us-east-1"},
+        timeout=120,
+    )
+    assert done.stdout.strip() == "[]"
+
+
 # -- operations: alarms page someone, failed events and customer data outlive the stack --------
 ALARMS = STACK.of_type("AWS::CloudWatch::Alarm")
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from winback.aws import campaign_store, journal
+from winback.aws import journal
 from winback.aws.store import OrderRecord, SendRecord
 from winback.model.attribution import DEFAULT_MIN_GAP, DEFAULT_WINDOW, Touch, attribute
-from winback.model.campaigns import Campaign
 from winback.model.money import in_reporting_minor
 
 MAX_WINDOW = timedelta(days=90)  # the longest attribution_days a campaign may set
@@ -71,6 +70,11 @@ def clicked(event: dict[str, object]) -> str:
 
 
 def _rules(campaign_id: str) -> tuple[timedelta, timedelta]:
+    # Imported here: SES's events come through `clicked` and never read a campaign, and
+    # the campaign models (pydantic) are most of what a function's cold start imports.
+    from winback.aws import campaign_store
+    from winback.model.campaigns import Campaign
+
     campaign = next((c for c in campaign_store.all_campaigns() if c.id == campaign_id), None)
     if not isinstance(campaign, Campaign):  # removed since it sent: the documented defaults
         return DEFAULT_WINDOW, DEFAULT_MIN_GAP
