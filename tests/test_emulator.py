@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,12 @@ def test_direct_dynamodb_answers_equal_the_serializers_over_the_demo(
     assert report["emails_sent"] == 11  # the run is the demo's usual one
 
 
-@pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A DynamoDB client on moto with the emulator's shortcuts, and a table "t" keyed by "k"."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+@contextmanager
+def _table(with_emulator: bool = True) -> Iterator[Any]:
+    """A DynamoDB client on moto, with the emulator's shortcuts or without, and a table "t"
+    keyed by "k"."""
     with mock_aws():
-        undo = emulator.install()
+        undo = emulator.install() if with_emulator else None
         try:
             made = boto3.client("dynamodb")
             made.create_table(
@@ -63,7 +64,15 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             )
             yield made
         finally:
-            undo()
+            if undo is not None:
+                undo()
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with _table() as made:
+        yield made
 
 
 def test_an_update_expression_s_checks_still_refuse_what_they_refused(client: Any) -> None:
@@ -144,33 +153,21 @@ VALUES = {
 def _apply_updates(with_emulator: bool) -> list[Any]:
     """Each update expression's outcome (the item after it, or the error) on moto."""
     outcomes: list[Any] = []
-    with mock_aws():
-        undo = emulator.install() if with_emulator else None
-        try:
-            made = boto3.client("dynamodb")
-            made.create_table(
-                TableName="t",
-                BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            )
-            for _ in range(2):  # the second round meets expressions already seen
-                for expression, names in UPDATES:
-                    used = {k: v for k, v in VALUES.items() if k in expression}
-                    try:
-                        made.update_item(
-                            TableName="t",
-                            Key={"k": {"S": "1"}},
-                            UpdateExpression=expression,
-                            ExpressionAttributeValues=used,
-                            **({"ExpressionAttributeNames": names} if names else {}),
-                        )
-                        outcomes.append(made.get_item(TableName="t", Key={"k": {"S": "1"}})["Item"])
-                    except made.exceptions.ClientError as error:
-                        outcomes.append(error.response["Error"])
-        finally:
-            if undo is not None:
-                undo()
+    with _table(with_emulator) as made:
+        for _ in range(2):  # the second round meets expressions already seen
+            for expression, names in UPDATES:
+                used = {k: v for k, v in VALUES.items() if k in expression}
+                try:
+                    made.update_item(
+                        TableName="t",
+                        Key={"k": {"S": "1"}},
+                        UpdateExpression=expression,
+                        ExpressionAttributeValues=used,
+                        **({"ExpressionAttributeNames": names} if names else {}),
+                    )
+                    outcomes.append(made.get_item(TableName="t", Key={"k": {"S": "1"}})["Item"])
+                except made.exceptions.ClientError as error:
+                    outcomes.append(error.response["Error"])
     return outcomes
 
 
