@@ -50,7 +50,7 @@ def throughput(figures: dict[str, Any]) -> list[str]:
         if orders == 10_000:
             targets.append(f"< {TARGET_MIB_10K} MB: {_verdict(mib < TARGET_MIB_10K)}")
         lines.append(
-            f"| {orders:,} | {seconds:.0f} s | {orders / seconds:.1f} | {mib:.0f} MiB | {'; '.join(targets)} |"
+            f"| {orders:,} | {seconds:.1f} s | {orders / seconds:.1f} | {mib:.0f} MiB | {'; '.join(targets)} |"
         )
     for small, large in itertools.pairwise(runs):
         scale = large["orders"] / small["orders"]
@@ -60,7 +60,7 @@ def throughput(figures: dict[str, Any]) -> list[str]:
         lines.append(
             f"From {small['orders']:,} to {large['orders']:,} orders ({scale:.0f}×): time "
             f"{large['seconds'] / small['seconds']:.1f}×, memory {large['peak_mib'] / small['peak_mib']:.1f}× "
-            f"({per_small:.0f} ms per order, then {per_large:.0f} ms)."
+            f"({per_small:.1f} ms per order, then {per_large:.1f} ms)."
         )
     return lines
 
