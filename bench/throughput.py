@@ -24,7 +24,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TARGET_SECONDS = {1000: 30, 10_000: 300}
-TARGET_MIB_10K = 500
+TARGET_MB_10K = 500  # the "500 MB"; peaks are measured in MiB
+TARGET_MIB_10K = TARGET_MB_10K * 10**6 / 2**20  # 476.8
 
 
 def run(orders: int) -> tuple[float, float]:
@@ -64,7 +65,7 @@ def main() -> int:
             print(f"{size:,} orders in {wall:.0f} s: target {TARGET_SECONDS[size]} s {verdict}")
         if size == 10_000:
             verdict = "met" if peak < TARGET_MIB_10K else "NOT met"
-            print(f"{size:,} orders at {peak:.0f} MiB: target {TARGET_MIB_10K} MiB {verdict}")
+            print(f"{size:,} orders at {peak:.0f} MiB: target {TARGET_MB_10K} MB ({TARGET_MIB_10K:.0f} MiB) {verdict}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         machine = f"{os.cpu_count()} cores, Python {platform.python_version()}"
