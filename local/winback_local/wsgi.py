@@ -101,9 +101,9 @@ def install(check: bool = False) -> Callable[[], None]:
             return original(request)
         made = Built(direct)
         made.environ[moto_request.PRESERVED_HEADER_NAMES_ENVIRON_KEY] = {}  # only S3 metadata names are kept
-        parsed = urlparse(request.url)
-        made.raw_url = f"{parsed.scheme}://{parsed.netloc}{parsed.path or '/'}" + (
-            f"?{parsed.query}" if parsed.query else ""
+        query = direct["QUERY_STRING"]  # the URL as werkzeug puts it together from the environ
+        made.raw_url = f"{direct['wsgi.url_scheme']}://{direct['HTTP_HOST']}{direct['PATH_INFO'] or '/'}" + (
+            f"?{query}" if query else ""
         )
         if made.mimetype not in FORMS:
             body = direct["wsgi.input"].getvalue()
