@@ -251,6 +251,32 @@ def test_the_coupon_api_names_the_field_of_a_bad_request(stack: Harness) -> None
     assert status == 400 and body["message"] == "invalid request: order_id is required to redeem"
 
 
+def test_the_coupon_api_reads_the_request_as_api_gateway_passes_it(stack: Harness) -> None:
+    import base64
+    import json
+
+    from winback_local import aws_events
+
+    function = stack.rt.stack.function_for_handler("winback.handlers.coupon_api.handler").logical_id
+
+    def answer(event: dict[str, Any]) -> tuple[int, str, list[str]]:
+        response = stack.rt.invoke(function, event)
+        message = json.loads(response["body"]).get("message", "")
+        return response["statusCode"], message, response["multiValueHeaders"]["Content-Type"]
+
+    request = {"code": "X", "contact_id": "c-1", "offer_id": "o"}
+    encoded = aws_events.api_gateway("POST", "/coupons/validate", request)
+    encoded |= {"body": base64.b64encode(encoded["body"].encode()).decode(), "isBase64Encoded": True}
+    assert answer(encoded) == (400, "invalid request: price: is required", ["application/json"])
+    garbled = aws_events.api_gateway("POST", "/coupons/validate", request) | {"body": "{code: X"}
+    assert answer(garbled) == (400, "invalid request: the body is not JSON", ["application/json"])
+    # Behind a custom domain the path carries its base path; the resource is the API's own.
+    mapped = aws_events.api_gateway("POST", "/coupons/validate", request) | {"path": "/shop/coupons/validate"}
+    assert answer(mapped)[:2] == (400, "invalid request: price: is required")
+    assert answer(aws_events.api_gateway("POST", "/coupons/other", request))[:2] == (404, "Not found")
+    assert answer(aws_events.api_gateway("GET", "/coupons/validate", request))[:2] == (404, "Not found")
+
+
 def test_paid_during_the_delay_stops_the_flow_at_once_in_one_transition(stack: Harness) -> None:
     stack.send("Order Created", order_created())
     stack.send("Order Paid", order_paid(), when=at(minutes=20))

@@ -3,16 +3,13 @@
 from decimal import Decimal
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from winback.aws import rest
 from winback.aws.observe import logger, metrics, tracer
 from winback.domain import coupons
 from winback.model.money import reporting_currency
-
-app = APIGatewayRestResolver()
 
 
 class CouponRequest(BaseModel):
@@ -26,36 +23,33 @@ class CouponRequest(BaseModel):
     currency: str = Field(default_factory=reporting_currency, pattern=r"^[A-Z]{3}$")
 
 
-def _request() -> CouponRequest:
-    try:
-        body = app.current_event.json_body
-    except ValueError:
-        raise BadRequestError("invalid request: the body is not JSON") from None
+def _request(body: Any) -> CouponRequest:
     try:
         return CouponRequest.model_validate(body or {})
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
         message = "is required" if first["type"] == "missing" else first["msg"]
-        raise BadRequestError(f"invalid request: {where}: {message}") from None
+        raise rest.BadRequest(f"invalid request: {where}: {message}") from None
 
 
-@app.post("/coupons/validate")
-def validate() -> dict[str, Any]:
-    r = _request()
+def validate(body: Any) -> dict[str, Any]:
+    r = _request(body)
     return coupons.validate(r.code, r.contact_id, r.offer_id, r.price, r.currency).as_json()
 
 
-@app.post("/coupons/redeem")
-def redeem() -> dict[str, Any]:
-    r = _request()
+def redeem(body: Any) -> dict[str, Any]:
+    r = _request(body)
     if not r.order_id:
-        raise BadRequestError("invalid request: order_id is required to redeem")
+        raise rest.BadRequest("invalid request: order_id is required to redeem")
     return coupons.redeem(r.code, r.contact_id, r.offer_id, r.price, r.currency, r.order_id).as_json()
+
+
+ROUTES = {("POST", "/coupons/validate"): validate, ("POST", "/coupons/redeem"): redeem}
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return rest.resolve(event, ROUTES)
