@@ -97,9 +97,9 @@ def cold_start(figures: dict[str, Any]) -> list[str]:
     if floor_row:
         lines[-1] += (
             f" The stack's libraries alone, set up as every handler that reads a campaign or checks its input "
-            f"sets them up before any winback code runs, take {floor:.2f}×"
+            f"does before any winback code runs, take {floor:.2f}×"
             + (": the target lies below that floor." if floor > figures["target"] else ".")
-            + f" winback's own code adds at most {worst - floor:.2f}× to it."
+            + f" What winback's own code adds is at most {worst - floor:.2f}×."
         )
     return lines
 
