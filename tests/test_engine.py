@@ -173,6 +173,34 @@ def test_an_ended_executions_history_and_outcome_are_still_answered(engine) -> N
     assert max(events, key=lambda e: e["id"])["type"] == "ExecutionSucceeded"  # what flows.stop_if_still_in reads
 
 
+def test_a_waiting_executions_history_is_packed_and_still_answered(engine) -> None:
+    """Most of a replay's flows are waiting at any moment: each keeps its history packed
+    while it waits. GetExecutionHistory answers it whole, and it goes on after the wait."""
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    from winback_local.engine import _PackedHistory
+
+    clock, routes, arn = engine
+    routes.add("Echo", lambda payload: payload)
+    execution = _start(arn, "waiting", 3600)
+    clock.advance_to(T0 + timedelta(minutes=1))
+    client = boto3.client("stepfunctions")
+    waiting = client.get_execution_history(executionArn=execution)["events"]
+    assert [e["type"] for e in waiting] == ["ExecutionStarted", "WaitStateEntered"]
+    newest = max(waiting, key=lambda e: e["id"])
+    assert newest["stateEnteredEventDetails"]["name"] == "WaitADay"  # what flows.stop_if_still_in reads
+    machines = stepfunctions_parser_backends["123456789012"]["us-east-1"].state_machines
+    [running] = [e for m in machines for e in m.executions if e.execution_arn == execution]
+    assert isinstance(running.exec_worker.env.event_manager._history_event_list, _PackedHistory)
+
+    clock.advance_to(T0 + timedelta(hours=2))
+    events = client.get_execution_history(executionArn=execution)["events"]
+    assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+    assert events[:2] == waiting
+    assert [e["type"] for e in events][2:4] == ["WaitStateExited", "TaskStateEntered"]
+    assert events[-1]["type"] == "ExecutionSucceeded"
+
+
 def test_executions_are_found_by_name_and_arn_as_moto_finds_them(engine) -> None:
     """With the runtime's lookups by map (winback_local.executions): a repeated start with
     the same name and input while it runs is the same execution; with another input, or

@@ -6,7 +6,7 @@ intervals sleep in real time and its Lambda tasks need Docker. This module:
 - runs each execution as a greenlet (a coroutine with its own stack) in the driver's
   thread, instead of moto's threads: it parks at every Wait/Retry sleep until the
   virtual clock reaches its due time, and costs about 8 KB while it waits (a parked
-  thread cost 42);
+  thread cost 42), its history packed (moto's event objects took about 12 KB more);
 - starts executions only when the clock lets them run, one at a time, so a run is
   deterministic and moto's in-memory backends see one writer;
 - answers `lambda:invoke` tasks in-process with the handler a function name maps to;
@@ -69,8 +69,9 @@ class _ThreadingInPlace:
 
 
 class _PackedHistory:
-    """An ended execution's event history, pickled and compressed: what
-    GetExecutionHistory answers, at a tenth of the memory of moto's event objects."""
+    """An execution's event history, pickled and compressed, while the execution waits
+    or once it has ended: what GetExecutionHistory answers, at a tenth of the memory of
+    moto's event objects."""
 
     def __init__(self, events: list[Any]) -> None:
         self._packed = zlib.compress(pickle.dumps(events, protocol=pickle.HIGHEST_PROTOCOL), 1)
@@ -261,6 +262,7 @@ def install(
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded, ProgramError
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
@@ -288,8 +290,25 @@ def install(
         return programs[definition]
 
     def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
-        if wait_seconds > 0:
+        """A Wait state parks the execution on the clock. Its history so far is packed
+        while it waits (most executions of a replay are waiting at any moment) and
+        unpacked when it goes on; GetExecutionHistory reads it either way."""
+        if wait_seconds <= 0:
+            return
+        events = env.event_manager
+        with events._mutex:
+            events._history_event_list = _PackedHistory(events._history_event_list)
+        try:
             clock.sleep(wait_seconds)
+        finally:
+            with events._mutex:
+                events._history_event_list = events._history_event_list.get_event_history()
+
+    history_of = EventManager.get_event_history
+
+    def history_even_waiting(self: EventManager) -> Any:
+        packed = self._history_event_list
+        return packed.get_event_history() if isinstance(packed, _PackedHistory) else history_of(self)
 
     def seconds_until(self: Timestamp, env: Any) -> int:
         """A Timestamp/TimestampPath Wait measured on the virtual clock (moto reads
@@ -363,6 +382,7 @@ def install(
 
     patches: list[tuple[Any, str, Any]] = [
         (WaitFunction, "_wait_interval", wait_interval),
+        (EventManager, "get_event_history", history_even_waiting),
         (Timestamp, "_get_wait_seconds", seconds_until),
         (ExecutionWorker, "start", start),
         (ExecutionWorker, "stop", stop_now),
