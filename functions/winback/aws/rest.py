@@ -1,4 +1,6 @@
-"""An API Gateway REST API (proxy integration) request in, a JSON response out.
+"""HTTP requests as Lambda gets them: the body as sent (the webhooks' function URL, the
+coupon API), and an API Gateway REST API (proxy integration) request in, a JSON
+response out (the coupon API).
 
 The coupon API has two routes and a JSON body, so it does not load Powertools' event
 handler: that package imports every resolver it has (AppSync, Bedrock, VPC Lattice...),
@@ -34,14 +36,19 @@ def _error(status: int, message: str) -> dict[str, Any]:
     return response(status, {"statusCode": status, "message": message})
 
 
+def raw_body(event: Mapping[str, Any]) -> bytes:
+    """The body's bytes as sent: API Gateway and function URLs pass a body they do not
+    take for text base64-encoded."""
+    raw = event.get("body") or ""
+    return base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
+
+
 def json_body(event: Mapping[str, Any]) -> Any:
     """The body as JSON (None when there is none); BadRequest when it is not JSON."""
-    raw = event.get("body")
-    if raw is None:
+    if event.get("body") is None:
         return None
     try:
-        text = base64.b64decode(raw).decode() if event.get("isBase64Encoded") else raw
-        return json.loads(text)
+        return json.loads(raw_body(event))
     except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors too
         raise BadRequest("invalid request: the body is not JSON") from None
 

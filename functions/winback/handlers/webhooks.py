@@ -2,11 +2,11 @@
 /stripe. Verifies the platform's signature on the raw body, queues the delivery and
 answers at once; the order events function maps it (domain/webhooks.py)."""
 
-import base64
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from winback.aws import rest
 from winback.aws.observe import logger, metrics
 from winback.domain import webhooks
 
@@ -17,8 +17,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     method = event.get("requestContext", {}).get("http", {}).get("method", "GET")
     if method != "POST":
         return {"statusCode": 405, "headers": {"allow": "POST"}, "body": "POST only"}
-    raw = event.get("body") or ""
-    body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
+    body = rest.raw_body(event)
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
     platform = str(event.get("rawPath", "/")).strip("/").split("/")[0]
     status, text = webhooks.receive(platform, headers, body)
