@@ -13,7 +13,8 @@ import pytest
 from moto import mock_aws
 
 from winback_local import executions
-from winback_local.engine import LambdaRoutes, VirtualClock, install
+from winback_local.engine import VirtualClock, install
+from winback_local.lambdas import LambdaRoutes
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

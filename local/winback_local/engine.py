@@ -9,7 +9,8 @@ intervals sleep in real time and its Lambda tasks need Docker. This module:
   thread cost 42), its history packed (moto's event objects took about 12 KB more);
 - starts executions only when the clock lets them run, one at a time, so a run is
   deterministic and moto's in-memory backends see one writer;
-- answers `lambda:invoke` tasks in-process with the handler a function name maps to;
+- answers `lambda:invoke` tasks in-process with the handler a function name maps to
+  (`lambdas.LambdaRoutes`);
 - runs an execution's program and its task states in place (moto starts two more
   threads per execution and one per task, to enforce time-outs in real seconds, which
   mean nothing on a virtual clock).
@@ -24,9 +25,7 @@ until it parks again or ends. Known of moto 5.2.5 (pinned): patching
 from __future__ import annotations
 
 import heapq
-import io
 import itertools
-import json
 import math
 import pickle
 import random
@@ -37,13 +36,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote
 
 import boto3
 import greenlet
-from botocore.awsrequest import AWSResponse
 
 from winback_local import patching
+from winback_local.lambdas import LambdaRoutes
 
 
 class _InPlace:
@@ -190,47 +188,6 @@ class VirtualClock:
             self._now = max(self._now, due)
             action()  # an execution runs until it parks again or ends
         self._now = max(self._now, until)
-
-
-FunctionRoute = Callable[[dict[str, Any]], Any]
-
-
-class LambdaRoutes:
-    """Answers boto3 `lambda.Invoke` calls in-process: function name -> handler."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, FunctionRoute] = {}
-        self.invocations = 0
-        self.failed = 0  # invocations that raised: Step Functions or SQS runs them again
-
-    def add(self, function_name: str, handler: FunctionRoute) -> None:
-        self.routes[function_name] = handler
-
-    def __call__(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        name = unquote(params["url_path"].split("/functions/")[1].split("/")[0])
-        name = name.rsplit(":", 1)[-1] if name.startswith("arn:") else name
-        handler = self.routes.get(name)
-        if handler is None:
-            raise KeyError(f"no local handler for Lambda function {name!r}")
-        body = params.get("body") or b"{}"
-        payload = json.loads(body.decode() if isinstance(body, bytes) else body)
-        self.invocations += 1
-        parsed: dict[str, Any] = {"StatusCode": 200}
-        try:
-            result = handler(payload)
-        except BaseException as error:  # what Lambda returns for an unhandled exception, or a crash
-            if isinstance(error, (KeyboardInterrupt, SystemExit)):
-                raise
-            self.failed += 1
-            result = {"errorType": getattr(error, "error_type", type(error).__name__), "errorMessage": str(error)}
-            parsed["FunctionError"] = "Unhandled"
-        data = json.dumps(result, default=str).encode()
-        parsed["Payload"] = _Body(data)
-        return AWSResponse("local", 200, {}, None), parsed  # type: ignore[arg-type]
-
-
-class _Body(io.BytesIO):
-    """A StreamingBody stand-in: moto reads the payload with .read()."""
 
 
 @dataclass(frozen=True)

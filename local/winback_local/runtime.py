@@ -29,7 +29,19 @@ from winback.aws import bus, campaign_store, flows, journal, mailer, rejects, se
 from winback.domain import catalogue
 from winback.model import clock
 from winback.model.campaigns import Campaign
-from winback_local import aws_events, emulator, engine, executions, outbox, partitions, provision, schedules, slim, wsgi
+from winback_local import (
+    aws_events,
+    emulator,
+    engine,
+    executions,
+    lambdas,
+    outbox,
+    partitions,
+    provision,
+    schedules,
+    slim,
+    wsgi,
+)
 from winback_local.event_source import EventSource
 from winback_local.template import TEMPLATE, Resolver, Stack, read
 
@@ -82,7 +94,7 @@ class LocalRuntime:
     ):
         self.stack: Stack = read()
         self.clock = engine.VirtualClock(start)
-        self.routes = engine.LambdaRoutes()
+        self.routes = lambdas.LambdaRoutes()
         self.campaigns = campaigns
         self.sender_domains = sender_domains
         self.timeline: list[dict[str, Any]] = []
