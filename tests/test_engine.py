@@ -232,3 +232,97 @@ def test_executions_are_found_by_name_and_arn_as_moto_finds_them(engine) -> None
             client.stop_execution(executionArn=unknown)
     finally:
         undo()
+
+
+def _live_greenlets() -> int:
+    """Greenlets started and not ended, the driver's own aside: stacks kept alive."""
+    import gc
+
+    import greenlet
+
+    return sum(
+        1 for g in gc.get_objects() if isinstance(g, greenlet.greenlet) and g.parent is not None and g and not g.dead
+    )
+
+
+def test_an_execution_in_a_wait_state_holds_no_stack_and_a_stop_ends_it_at_once(engine) -> None:
+    """A Wait at the top of a flow holds the execution as data, its stack let go (most of
+    a replay's flows are waiting at any moment). It goes on where it was; a stop while
+    it waits ends it at once, with the history Step Functions gives: no exit from the Wait."""
+    clock, routes, arn = engine
+    routes.add("Echo", lambda payload: payload)
+    before = _live_greenlets()
+    waiting = [_start(arn, f"held-{n}", 3600) for n in range(20)]
+    clock.advance_to(T0 + timedelta(minutes=1))
+    assert clock.parked() == 20
+    assert _live_greenlets() == before
+    client = boto3.client("stepfunctions")
+    client.stop_execution(executionArn=waiting[0], cause="paid")
+    clock.advance_to(T0 + timedelta(minutes=2))
+    assert _status(waiting[0]) == "ABORTED" and clock.parked() == 19
+    stopped = client.get_execution_history(executionArn=waiting[0])["events"]
+    assert [e["type"] for e in stopped] == ["ExecutionStarted", "WaitStateEntered", "ExecutionAborted"]
+    clock.advance_to(T0 + timedelta(hours=2))
+    assert {_status(e) for e in waiting[1:]} == {"SUCCEEDED"}
+    events = client.get_execution_history(executionArn=waiting[1])["events"]
+    assert [e["type"] for e in events] == [
+        "ExecutionStarted",
+        "WaitStateEntered",
+        "WaitStateExited",
+        "TaskStateEntered",
+        "TaskScheduled",
+        "TaskStarted",
+        "TaskSucceeded",
+        "TaskStateExited",
+        "ExecutionSucceeded",
+    ]
+    assert json.loads(events[-1]["executionSucceededEventDetails"]["output"]) == {"echo": {"wait": 3600}}
+
+
+def test_a_wait_inside_a_map_iteration_waits_on_the_virtual_clock_too(engine) -> None:
+    """A Wait inside a Map iteration (or a Parallel branch) cannot unwind to the engine:
+    its execution's stack waits, parked on the clock, and goes on at the virtual time."""
+    clock, routes, _ = engine
+    seen: list[tuple[int, datetime]] = []
+    routes.add("Echo", lambda payload: seen.append((payload["wait"], clock.now())) or payload)
+    iteration = {
+        "StartAt": "WaitItsTurn",
+        "States": {"WaitItsTurn": DEFINITION["States"]["WaitADay"], "Call": DEFINITION["States"]["Call"]},
+    }
+    definition = {
+        "StartAt": "EachItem",
+        "States": {"EachItem": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": iteration, "End": True}},
+    }
+    client = boto3.client("stepfunctions")
+    arn = client.create_state_machine(
+        name="m", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/r"
+    )["stateMachineArn"]
+    execution = client.start_execution(
+        stateMachineArn=arn, name="map", input=json.dumps({"items": [{"wait": 600}, {"wait": 60}]})
+    )["executionArn"]
+    clock.advance_to(T0 + timedelta(minutes=5))
+    assert _status(execution) == "RUNNING" and _live_greenlets() == 1
+    clock.advance_to(T0 + timedelta(hours=1))
+    assert _status(execution) == "SUCCEEDED"
+    assert seen == [(600, T0 + timedelta(seconds=600)), (60, T0 + timedelta(seconds=660))]
+
+
+def test_a_wait_state_that_assigns_a_variable_assigns_it_after_the_wait(engine) -> None:
+    clock, _, _ = engine
+    definition = {
+        "StartAt": "WaitAndNote",
+        "States": {
+            "WaitAndNote": {"Type": "Wait", "Seconds": 60, "Assign": {"waited.$": "$.wait"}, "Next": "Done"},
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    client = boto3.client("stepfunctions")
+    arn = client.create_state_machine(
+        name="a", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/r"
+    )["stateMachineArn"]
+    execution = _start(arn, "assign", 42)
+    clock.advance_to(T0 + timedelta(minutes=5))
+    assert _status(execution) == "SUCCEEDED"
+    events = client.get_execution_history(executionArn=execution)["events"]
+    [exited] = [e for e in events if e["type"] == "WaitStateExited"]
+    assert exited["stateExitedEventDetails"]["assignedVariables"] == {"waited": "42"}

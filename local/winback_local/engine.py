@@ -4,9 +4,11 @@ moto executes the real ASL, one thread per execution, but its Wait states and Re
 intervals sleep in real time and its Lambda tasks need Docker. This module:
 
 - runs each execution as a greenlet (a coroutine with its own stack) in the driver's
-  thread, instead of moto's threads: it parks at every Wait/Retry sleep until the
-  virtual clock reaches its due time, and costs about 8 KB while it waits (a parked
-  thread cost 42), its history packed (moto's event objects took about 12 KB more);
+  thread, instead of moto's threads, until it waits. In a Wait state at the top of its
+  program (the flows' waits), its stack unwinds and the clock holds it as data until
+  the wait is over: moto's environment and its history, packed. Only a Retry interval,
+  or a Wait inside a Map iteration or a Parallel branch, parks the greenlet itself,
+  stack and all (about 8 KB more; a parked thread cost 42);
 - starts executions only when the clock lets them run, one at a time, so a run is
   deterministic and moto's in-memory backends see one writer;
 - answers `lambda:invoke` tasks in-process with the handler a function name maps to
@@ -18,8 +20,10 @@ intervals sleep in real time and its Lambda tasks need Docker. This module:
   history shows the stop as soon as Step Functions' would, not at the end of its wait.
 
 `VirtualClock.advance_to(t)` runs everything due up to `t`, in due-time order, each
-until it parks again or ends. Known of moto 5.2.5 (pinned): patching
-`WaitFunction._wait_interval` is the hook that works; freezing time hangs the run.
+until it waits again or ends. Known of moto 5.2.5 (pinned): patching
+`WaitFunction._wait_interval` is the hook that works; freezing time hangs the run; an
+execution held in a Wait goes on through `Program._eval_body`, the first state it
+evaluates being the rest of that Wait (`_WaitOver`).
 """
 
 from __future__ import annotations
@@ -99,6 +103,41 @@ class _EndedEnvironment:
         """StopExecution on an execution that has ended changes nothing."""
 
 
+class _WaitAsData(BaseException):
+    """Unwinds an execution from a Wait state at the top of its program to the engine,
+    which holds it as data until the wait is over. A BaseException, so that moto's
+    handlers (`except Exception`) let it through instead of failing the execution."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+class _WaitOver:
+    """What the program evaluates first when an execution held in a Wait state goes on:
+    the rest of that state, as moto's `State._eval_body` does it after `_eval_state`
+    (a stopped execution records no exit; moto 5.2.5, pinned)."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+
+    def eval(self, env: Any) -> None:
+        from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+        from moto.stepfunctions.parser.asl.eval.program_state import ProgramRunning
+
+        state = self.state
+        if not isinstance(env.program_state(), ProgramRunning):
+            return
+        state._eval_state_output(env=env)
+        state._verify_size_quota(env=env, value=env.states.get_input())
+        state._set_next(env)
+        env.event_manager.add_event(
+            context=env.event_history_context,
+            event_type=state.state_exited_event_type,
+            event_details=EventDetails(stateExitedEventDetails=state._get_state_exited_event_details(env=env)),  # type: ignore[typeddict-item]  # as moto builds it
+        )
+
+
 class ClockClosed(RuntimeError):
     """Raised in a parked execution when the runtime shuts down: the flow stays unfinished."""
 
@@ -109,6 +148,7 @@ class VirtualClock:
         self._due: list[tuple[datetime, int, Callable[[], None]]] = []
         self._parked: dict[int, greenlet.greenlet] = {}
         self._parked_as: dict[greenlet.greenlet, int] = {}  # the other way round, for wake()
+        self._held: dict[int, Callable[[], None]] = {}  # executions that wait as data (hold)
         self._seq = itertools.count()
         self._closed = False
         self.errors: list[str] = []
@@ -146,8 +186,28 @@ class VirtualClock:
         if seq is not None:
             self.call_at(self._now, lambda: self._resume(seq))
 
+    def hold(self, seconds: float, then: Callable[[], None]) -> Callable[[], None]:
+        """An execution that waits as data, its stack let go: `then` runs as an execution
+        once `seconds` of virtual time have passed. Returns what makes it due now (it
+        was stopped)."""
+        seq = next(self._seq)
+        self._held[seq] = then
+
+        def go_on() -> None:
+            target = self._held.pop(seq, None)
+            if target is not None:  # not woken already
+                self._run(target)
+
+        heapq.heappush(self._due, (self._now + timedelta(seconds=seconds), seq, go_on))
+        return lambda: self.call_at(self._now, go_on)
+
     def spawn(self, target: Callable[[], None]) -> None:
         """Run `target` as an execution once the clock gets to it (now)."""
+        self.call_at(self._now, lambda: self._run(target))
+
+    def _run(self, target: Callable[[], None]) -> None:
+        """Run `target` as an execution, from the driver: its greenlet's parent, where
+        it returns when it parks, is the driver."""
 
         def run() -> None:
             try:
@@ -157,8 +217,7 @@ class VirtualClock:
             except BaseException:  # a crash in moto's engine must not stop the clock
                 self.errors.append(traceback.format_exc())
 
-        # Made by the driver when due, so that its parent, where it returns when it parks, is the driver.
-        self.call_at(self._now, lambda: greenlet.greenlet(run).switch())
+        greenlet.greenlet(run).switch()
 
     # -- called from the driver ----------------------------------------------------
     def call_at(self, when: datetime, action: Callable[[], None]) -> None:
@@ -173,12 +232,14 @@ class VirtualClock:
 
     def parked(self) -> int:
         """Executions waiting on the clock."""
-        return len(self._parked)
+        return len(self._parked) + len(self._held)
 
     def close(self) -> None:
-        """Wake every parked execution so that it ends; nothing further runs."""
+        """Wake every parked execution so that it ends; nothing further runs (an
+        execution held as data stays as it is: unfinished)."""
         self._closed = True
         self._due.clear()
+        self._held.clear()
         for execution in list(self._parked.values()):
             execution.switch()
 
@@ -212,6 +273,7 @@ def install(
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
     from moto.stepfunctions.parser.asl.component.common.retry import jitter_strategy_decl, retrier_decl
     from moto.stepfunctions.parser.asl.component.program import program
+    from moto.stepfunctions.parser.asl.component.program.program import Program
     from moto.stepfunctions.parser.asl.component.state.exec import execute_state
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.inline_iteration_component import (
         InlineIterationComponent,
@@ -236,6 +298,15 @@ def install(
         return clients[(region, service)]
 
     programs: dict[str, Any] = {}
+    running: dict[greenlet.greenlet, ExecutionWorker] = {}  # the execution each greenlet runs
+    held: dict[ExecutionWorker, Callable[[], None]] = {}  # executions held as data: what wakes each
+    resuming: list[_WaitOver] = []  # what the next program step evaluates, when an execution goes on
+    get_state = Program._get_state
+
+    def next_state(self: Program, name: str) -> Any:
+        """The state a program evaluates next: the rest of the Wait state an execution
+        was held in, when it goes on."""
+        return resuming.pop() if resuming else get_state(self, name)
 
     def entrypoint(self: ExecutionWorker) -> Any:
         """Parse each definition once: components keep run state in env.heap, not
@@ -247,19 +318,34 @@ def install(
         return programs[definition]
 
     def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
-        """A Wait state parks the execution on the clock. Its history so far is packed
-        while it waits (most executions of a replay are waiting at any moment) and
-        unpacked when it goes on; GetExecutionHistory reads it either way."""
+        """A Wait state at the top of a program holds the execution as data: its stack
+        unwinds to `start`'s `run`, which hands it to the clock. One inside a Map
+        iteration or a Parallel branch (or with an Assign to finish) parks the
+        execution's stack on the clock instead. Either way, most executions of a replay
+        are waiting at any moment, and the history so far is packed while they wait;
+        GetExecutionHistory reads it packed or not."""
         if wait_seconds <= 0:
             return
-        events = env.event_manager
-        with events._mutex:
-            events._history_event_list = _PackedHistory(events._history_event_list)
+        worker = running.get(greenlet.getcurrent())
+        if (
+            worker is not None
+            and not env.is_frame()
+            and get_state(entrypoint(worker), env.next_state_name).assign_decl is None
+        ):
+            raise _WaitAsData(wait_seconds)
+        packed(env.event_manager)
         try:
             clock.sleep(wait_seconds)
         finally:
-            with events._mutex:
-                events._history_event_list = events._history_event_list.get_event_history()
+            unpacked(env.event_manager)
+
+    def packed(events: Any) -> None:
+        with events._mutex:
+            events._history_event_list = _PackedHistory(events._history_event_list)
+
+    def unpacked(events: Any) -> None:
+        with events._mutex:
+            events._history_event_list = events._history_event_list.get_event_history()
 
     history_of = EventManager.get_event_history
 
@@ -297,21 +383,42 @@ def install(
         return Ended(name, status, entered + retries, tasks, error, retries)
 
     def start(self: ExecutionWorker) -> None:
-        def run() -> None:
-            self.__dict__["_winback_greenlet"] = greenlet.getcurrent()  # for a StopExecution to wake
-            try:
-                self._execution_logic()
-            finally:
-                self.__dict__.pop("_winback_greenlet", None)
-            sfn_utils.TMP_THREADS.clear()  # moto keeps every worker it started, for its own tests
-            if self.env is None:
-                return
-            events: list[Any] = self.env.event_manager.get_event_history()  # a copy: moto's own is let go below
-            if on_end is not None:
-                on_end(_ended(self, events))
-            self.env = _EndedEnvironment(self.env, events)  # type: ignore[assignment]
+        clock.spawn(lambda: run(self, self._execution_logic))
 
-        clock.spawn(run)
+    def run(worker: ExecutionWorker, step: Callable[[], None]) -> None:
+        """Run an execution until it ends or waits; the greenlet it runs in ends either way."""
+        running[greenlet.getcurrent()] = worker
+        try:
+            step()
+        except _WaitAsData as wait:
+            env: Any = worker.env
+            packed(env.event_manager)
+            state = get_state(entrypoint(worker), env.next_state_name)
+            held[worker] = clock.hold(wait.seconds, lambda: run(worker, lambda: go_on(worker, state)))
+            return
+        finally:
+            running.pop(greenlet.getcurrent(), None)
+        sfn_utils.TMP_THREADS.clear()  # moto keeps every worker it started, for its own tests
+        if worker.env is None:
+            return
+        events: list[Any] = worker.env.event_manager.get_event_history()  # a copy: moto's own is let go below
+        if on_end is not None:
+            on_end(_ended(worker, events))
+        worker.env = _EndedEnvironment(worker.env, events)  # type: ignore[assignment]
+
+    def go_on(worker: ExecutionWorker, state: Any) -> None:
+        """An execution held in `state` (a Wait) goes on: the rest of the state, then the
+        program from there, as `_execution_logic` would have (moto 5.2.5)."""
+        held.pop(worker, None)
+        env = worker.env
+        assert env is not None
+        unpacked(env.event_manager)
+        resuming.append(_WaitOver(state))
+        try:
+            entrypoint(worker)._eval_body(env)
+        finally:
+            resuming.clear()  # not taken if the execution was stopped while it waited
+        worker._execution_communication.terminated()
 
     stop = ExecutionWorker.stop
 
@@ -322,8 +429,9 @@ def install(
             clock.call_at(clock.now(), lambda: None if self.env is None else stop_now(self, *args, **kwargs))
             return
         stop(self, *args, **kwargs)
-        parked = self.__dict__.get("_winback_greenlet")
-        if parked is not None and parked is not greenlet.getcurrent():
+        if self in held:
+            held.pop(self)()
+        for parked in [g for g, worker in running.items() if worker is self and g is not greenlet.getcurrent()]:
             clock.wake(parked)
 
     class _RetryTime:
@@ -340,6 +448,7 @@ def install(
     patches: list[tuple[Any, str, Any]] = [
         (WaitFunction, "_wait_interval", wait_interval),
         (EventManager, "get_event_history", history_even_waiting),
+        (Program, "_get_state", next_state),
         (Timestamp, "_get_wait_seconds", seconds_until),
         (ExecutionWorker, "start", start),
         (ExecutionWorker, "stop", stop_now),
