@@ -13,8 +13,9 @@ import pytest
 from moto import mock_aws
 
 from winback_local import executions
-from winback_local.engine import VirtualClock, install
+from winback_local.engine import install
 from winback_local.lambdas import LambdaRoutes
+from winback_local.virtual_clock import VirtualClock
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

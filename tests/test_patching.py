@@ -6,7 +6,7 @@ import types
 from datetime import UTC, datetime
 from typing import Any
 
-from winback_local import emulator, engine, executions, lambdas, partitions, patching
+from winback_local import emulator, engine, executions, lambdas, partitions, patching, virtual_clock
 
 
 class Base:
@@ -41,7 +41,7 @@ def test_the_runtime_s_patches_leave_moto_as_it_was() -> None:
     owners: list[Any] = [validators.UpdateExpressionValidator, validators, ExecutionWorker]
     before = [dict(vars(owner)) for owner in owners]
     undos = [emulator.install(), partitions.install(), executions.install()]
-    undos.append(engine.install(engine.VirtualClock(datetime(2026, 3, 2, tzinfo=UTC)), lambdas.LambdaRoutes()))
+    undos.append(engine.install(virtual_clock.VirtualClock(datetime(2026, 3, 2, tzinfo=UTC)), lambdas.LambdaRoutes()))
     assert "validate" in vars(validators.UpdateExpressionValidator)  # patched on the class itself
     for undo in reversed(undos):
         undo()

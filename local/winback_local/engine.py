@@ -19,7 +19,7 @@ intervals sleep in real time and its Lambda tasks need Docker. This module:
 - ends a stopped execution at once (StopExecution wakes it where it waits), so its
   history shows the stop as soon as Step Functions' would, not at the end of its wait.
 
-`VirtualClock.advance_to(t)` runs everything due up to `t`, in due-time order, each
+`virtual_clock.VirtualClock.advance_to(t)` runs everything due up to `t`, in due-time order, each
 until it waits again or ends. Known of moto 5.2.5 (pinned): patching
 `WaitFunction._wait_interval` is the hook that works; freezing time hangs the run; an
 execution held in a Wait goes on through `Program._eval_body`, the first state it
@@ -28,17 +28,14 @@ evaluates being the rest of that Wait (`_WaitOver`).
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
 import pickle
 import random
-import traceback
 import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 from typing import Any
 
 import boto3
@@ -46,6 +43,7 @@ import greenlet
 
 from winback_local import patching
 from winback_local.lambdas import LambdaRoutes
+from winback_local.virtual_clock import VirtualClock
 
 
 class _InPlace:
@@ -136,119 +134,6 @@ class _WaitOver:
             event_type=state.state_exited_event_type,
             event_details=EventDetails(stateExitedEventDetails=state._get_state_exited_event_details(env=env)),  # type: ignore[typeddict-item]  # as moto builds it
         )
-
-
-class ClockClosed(RuntimeError):
-    """Raised in a parked execution when the runtime shuts down: the flow stays unfinished."""
-
-
-class VirtualClock:
-    def __init__(self, start: datetime):
-        self._now = start
-        self._due: list[tuple[datetime, int, Callable[[], None]]] = []
-        self._parked: dict[int, greenlet.greenlet] = {}
-        self._parked_as: dict[greenlet.greenlet, int] = {}  # the other way round, for wake()
-        self._held: dict[int, Callable[[], None]] = {}  # executions that wait as data (hold)
-        self._seq = itertools.count()
-        self._closed = False
-        self.errors: list[str] = []
-
-    def now(self) -> datetime:
-        return self._now
-
-    # -- called from executions ------------------------------------------------------
-    def sleep(self, seconds: float) -> None:
-        """Park the calling execution for `seconds` of virtual time."""
-        execution = greenlet.getcurrent()
-        if execution.parent is None:
-            raise RuntimeError("only an execution can wait on the virtual clock")
-        if self._closed:
-            raise ClockClosed("the local runtime is shutting down")
-        seq = next(self._seq)
-        heapq.heappush(self._due, (self._now + timedelta(seconds=seconds), seq, lambda: self._resume(seq)))
-        self._parked[seq], self._parked_as[execution] = execution, seq
-        try:
-            execution.parent.switch()  # back to the driver until the clock gets here
-        finally:
-            self._parked.pop(seq, None)
-            self._parked_as.pop(execution, None)
-        if self._closed:
-            raise ClockClosed("the local runtime is shutting down")
-
-    def _resume(self, seq: int) -> None:
-        execution = self._parked.get(seq)
-        if execution is not None:  # not woken already (see wake)
-            execution.switch()
-
-    def wake(self, execution: greenlet.greenlet) -> None:
-        """Make a parked execution due now, not at the end of its wait (it was stopped)."""
-        seq = self._parked_as.get(execution)
-        if seq is not None:
-            self.call_at(self._now, lambda: self._resume(seq))
-
-    def hold(self, seconds: float, then: Callable[[], None]) -> Callable[[], None]:
-        """An execution that waits as data, its stack let go: `then` runs as an execution
-        once `seconds` of virtual time have passed. Returns what makes it due now (it
-        was stopped)."""
-        seq = next(self._seq)
-        self._held[seq] = then
-
-        def go_on() -> None:
-            target = self._held.pop(seq, None)
-            if target is not None:  # not woken already
-                self._run(target)
-
-        heapq.heappush(self._due, (self._now + timedelta(seconds=seconds), seq, go_on))
-        return lambda: self.call_at(self._now, go_on)
-
-    def spawn(self, target: Callable[[], None]) -> None:
-        """Run `target` as an execution once the clock gets to it (now)."""
-        self.call_at(self._now, lambda: self._run(target))
-
-    def _run(self, target: Callable[[], None]) -> None:
-        """Run `target` as an execution, from the driver: its greenlet's parent, where
-        it returns when it parks, is the driver."""
-
-        def run() -> None:
-            try:
-                target()
-            except ClockClosed:
-                pass
-            except BaseException:  # a crash in moto's engine must not stop the clock
-                self.errors.append(traceback.format_exc())
-
-        greenlet.greenlet(run).switch()
-
-    # -- called from the driver ----------------------------------------------------
-    def call_at(self, when: datetime, action: Callable[[], None]) -> None:
-        """Run `action` in the driver when the clock reaches `when`."""
-        heapq.heappush(self._due, (max(when, self._now), next(self._seq), action))
-
-    def next_due(self) -> datetime | None:
-        return self._due[0][0] if self._due else None
-
-    def pending(self) -> int:
-        return len(self._due)
-
-    def parked(self) -> int:
-        """Executions waiting on the clock."""
-        return len(self._parked) + len(self._held)
-
-    def close(self) -> None:
-        """Wake every parked execution so that it ends; nothing further runs (an
-        execution held as data stays as it is: unfinished)."""
-        self._closed = True
-        self._due.clear()
-        self._held.clear()
-        for execution in list(self._parked.values()):
-            execution.switch()
-
-    def advance_to(self, until: datetime) -> None:
-        while self._due and self._due[0][0] <= until:
-            due, _, action = heapq.heappop(self._due)
-            self._now = max(self._now, due)
-            action()  # an execution runs until it parks again or ends
-        self._now = max(self._now, until)
 
 
 @dataclass(frozen=True)

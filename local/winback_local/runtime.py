@@ -44,6 +44,7 @@ from winback_local import (
 )
 from winback_local.event_source import EventSource
 from winback_local.template import TEMPLATE, Resolver, Stack, read
+from winback_local.virtual_clock import VirtualClock
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -93,7 +94,7 @@ class LocalRuntime:
         daily_jobs: bool = False,
     ):
         self.stack: Stack = read()
-        self.clock = engine.VirtualClock(start)
+        self.clock = VirtualClock(start)
         self.routes = lambdas.LambdaRoutes()
         self.campaigns = campaigns
         self.sender_domains = sender_domains
