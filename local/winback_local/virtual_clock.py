@@ -27,6 +27,7 @@ class VirtualClock:
         self._parked: dict[int, greenlet.greenlet] = {}
         self._parked_as: dict[greenlet.greenlet, int] = {}  # the other way round, for wake()
         self._held: dict[int, Callable[[], None]] = {}  # executions that wait as data (hold)
+        self._idle: list[greenlet.greenlet] = []  # execution greenlets with nothing to run
         self._seq = itertools.count()
         self._closed = False
         self.errors: list[str] = []
@@ -84,18 +85,25 @@ class VirtualClock:
         self.call_at(self._now, lambda: self._run(target))
 
     def _run(self, target: Callable[[], None]) -> None:
-        """Run `target` as an execution, from the driver: its greenlet's parent, where
-        it returns when it parks, is the driver."""
+        """Run `target` as an execution, from the driver, in an idle greenlet of the
+        clock's or a new one (made here, so that its parent, where it returns when it
+        parks or ends, is the driver). Held executions go on in a greenlet of their own,
+        often: reused, each does not cost a new Python data stack."""
+        execution = self._idle.pop() if self._idle else greenlet.greenlet(self._serve)
+        execution.switch(target)
 
-        def run() -> None:
+    def _serve(self, target: Callable[[], None]) -> None:
+        """An execution greenlet's life: run a target, then wait idle for the next one."""
+        while True:
             try:
                 target()
             except ClockClosed:
                 pass
             except BaseException:  # a crash in moto's engine must not stop the clock
                 self.errors.append(traceback.format_exc())
-
-        greenlet.greenlet(run).switch()
+            del target  # nothing of the last execution stays alive in an idle greenlet
+            self._idle.append(greenlet.getcurrent())
+            target = greenlet.getcurrent().parent.switch()  # back to the driver until the next one
 
     # -- called from the driver ----------------------------------------------------
     def call_at(self, when: datetime, action: Callable[[], None]) -> None:
