@@ -327,3 +327,25 @@ def test_a_wait_state_that_assigns_a_variable_assigns_it_after_the_wait(engine) 
     events = client.get_execution_history(executionArn=execution)["events"]
     [exited] = [e for e in events if e["type"] == "WaitStateExited"]
     assert exited["stateExitedEventDetails"]["assignedVariables"] == {"waited": "42"}
+
+
+def test_an_execution_runs_the_definition_it_was_started_with(engine) -> None:
+    """The runtime keeps one snapshot of a state machine for the executions started while
+    it stays as it is: an update still reaches only the executions started after it."""
+    clock, routes, arn = engine
+    undo = executions.install()
+    try:
+        routes.add("Echo", lambda payload: payload)
+        client = boto3.client("stepfunctions")
+        before = [_start(arn, f"before-{n}", 60) for n in range(2)]
+        shorter = {
+            "StartAt": "Done",
+            "States": {"Done": {"Type": "Pass", "Result": {"definition": "new"}, "End": True}},
+        }
+        client.update_state_machine(stateMachineArn=arn, definition=json.dumps(shorter))
+        after = _start(arn, "after", 60)
+        clock.advance_to(T0 + timedelta(minutes=5))
+        outputs = [json.loads(client.describe_execution(executionArn=e)["output"]) for e in [*before, after]]
+        assert outputs == [{"echo": {"wait": 60}}, {"echo": {"wait": 60}}, {"definition": "new"}]
+    finally:
+        undo()

@@ -8,11 +8,17 @@ from name and from ARN to its executions, brought up to date from the list moto
 appends to (the list only grows), and the three lookups read it. What they do with the
 execution found, and the errors they raise, are moto's.
 
+moto also deep-copies the state machine at each start, as a snapshot of the definition
+the execution runs (about 1.5 KB an execution, the copy of every configuration dict
+included). Here executions started while the machine stays as it is share one
+snapshot; an update to the machine makes the next start take a new one.
+
 `install()` returns the undo function.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -36,10 +42,36 @@ def _index(machine: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return by_name, by_arn
 
 
+class _Snapshots:
+    """What moto's Step Functions backend sees as `copy`: a state machine's snapshot is
+    taken once per version of the machine (what an update changes), not once per start."""
+
+    def __init__(self, machine_type: type) -> None:
+        self._machine_type = machine_type
+        self._taken: dict[int, tuple[Any, tuple[Any, ...], Any]] = {}  # by id: (machine, its version, snapshot)
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if not isinstance(value, self._machine_type):
+            return copy.deepcopy(value, memo)
+        machine_now: Any = value
+        version = (
+            machine_now.update_date,
+            machine_now.definition,
+            machine_now.roleArn,
+            machine_now.latest_version_number,
+        )
+        machine, taken_of, snapshot = self._taken.get(id(value)) or (None, None, None)
+        if machine is not value or taken_of != version:
+            snapshot = copy.deepcopy(value, memo)
+            self._taken[id(value)] = (value, version, snapshot)
+        return snapshot
+
+
 def install() -> Callable[[], None]:
     from moto.core.utils import utcnow
     from moto.stepfunctions.exceptions import ExecutionAlreadyExists, ExecutionDoesNotExist
     from moto.stepfunctions.models import StateMachine, StepFunctionBackend
+    from moto.stepfunctions.parser import models as parser_models
 
     def handle_name_input_idempotency(self: Any, name: str, execution_input: str) -> Any:
         execution = _index(self)[0].get(name)
@@ -69,6 +101,7 @@ def install() -> Callable[[], None]:
             (StateMachine, "_handle_name_input_idempotency", handle_name_input_idempotency),
             (StateMachine, "stop_execution", stop_execution),
             (StepFunctionBackend, "describe_execution", describe_execution),
+            (parser_models, "copy", _Snapshots(StateMachine)),
         ]
     )
 
