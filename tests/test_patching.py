@@ -46,3 +46,24 @@ def test_the_runtime_s_patches_leave_moto_as_it_was() -> None:
     for undo in reversed(undos):
         undo()
     assert [dict(vars(owner)) for owner in owners] == before
+
+
+def test_botocore_sessions_share_one_reading_of_the_endpoint_data() -> None:
+    """The runtime hosts every function in one process: their botocore sessions read
+    endpoints.json (about 6.6 MiB as objects) once, and it resolves as before."""
+    import botocore.session
+
+    from winback_local import slim
+
+    undo = slim.share_endpoints()
+    try:
+        first, second = botocore.session.get_session(), botocore.session.get_session()
+        resolvers = [s._get_internal_component("endpoint_resolver") for s in (first, second)]
+        assert resolvers[0]._endpoint_data is resolvers[1]._endpoint_data
+        assert (
+            resolvers[1].construct_endpoint("dynamodb", "eu-west-1")["hostname"] == "dynamodb.eu-west-1.amazonaws.com"
+        )
+    finally:
+        undo()
+    third = botocore.session.get_session()._get_internal_component("endpoint_resolver")
+    assert third._endpoint_data is not resolvers[0]._endpoint_data

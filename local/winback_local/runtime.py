@@ -123,6 +123,7 @@ class LocalRuntime:
     # -- set-up --------------------------------------------------------------------
     def __enter__(self) -> LocalRuntime:
         self._undo.append(slim.install())  # before moto's Step Functions engine is imported
+        self._undo.append(slim.share_endpoints())  # before the first session reads them
         from moto import mock_aws
 
         self._set_env(LOCAL_ENV)

@@ -1,5 +1,12 @@
-"""moto's AWS Batch emulation, not loaded until something asks for it.
+"""The local runtime's baseline: what it does not load, or loads once.
 
+`share_endpoints()`: the runtime hosts every function and the emulator in one process,
+so botocore sessions of several owners (boto3's default one, pynamodb's, the X-Ray
+SDK's...) each read botocore's endpoint data, `endpoints.json`: about 6.6 MiB as Python
+objects, four times over. Sessions read it once for the process here; botocore only
+reads it (on Lambda, each function's process reads its own).
+
+`install()`: moto's AWS Batch emulation, not loaded until something asks for it.
 moto's Step Functions engine imports its Batch task integration at start-up, and with it
 moto's Batch models, which import the whole EC2 emulation: its instance types, AMIs and
 regions, read from data files at import. That is 0.6 s and some 130 MiB of peak memory
@@ -18,7 +25,27 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from winback_local import patching
+
 PACKAGE = "moto.batch"
+ENDPOINTS = "endpoints"
+
+
+def share_endpoints() -> Callable[[], None]:
+    """botocore's endpoint data read once for every session of the process; returns the undo."""
+    from botocore import loaders
+
+    load = loaders.Loader.load_data_with_path
+    shared: dict[str, Any] = {}
+
+    def load_data_with_path(self: loaders.Loader, name: str) -> Any:
+        if name != ENDPOINTS:
+            return load(self, name)
+        if name not in shared:
+            shared[name] = load(self, name)
+        return shared[name]
+
+    return patching.apply([(loaders.Loader, "load_data_with_path", load_data_with_path)])
 
 
 def install() -> Callable[[], None]:
