@@ -3,8 +3,9 @@
 `share_endpoints()`: the runtime hosts every function and the emulator in one process,
 so botocore sessions of several owners (boto3's default one, pynamodb's, the X-Ray
 SDK's...) each read botocore's endpoint data, `endpoints.json`: about 6.6 MiB as Python
-objects, four times over. Sessions read it once for the process here; botocore only
-reads it (on Lambda, each function's process reads its own).
+objects, four times over. Sessions made once the runtime is up share one reading here
+(the X-Ray SDK's, made as it is imported, may keep its own); botocore only reads it
+(on Lambda, each function's process reads its own).
 
 `install()`: moto's AWS Batch emulation, not loaded until something asks for it.
 moto's Step Functions engine imports its Batch task integration at start-up, and with it
