@@ -33,7 +33,7 @@ ENDPOINTS = "endpoints"
 
 
 def share_endpoints() -> Callable[[], None]:
-    """botocore's endpoint data read once for every session of the process; returns the undo."""
+    """botocore's endpoint data read once by every session that reads it while this is on; returns the undo."""
     from botocore import loaders
 
     load = loaders.Loader.load_data_with_path
