@@ -106,9 +106,9 @@ class _WaitAsData(BaseException):
     which holds it as data until the wait is over. A BaseException, so that moto's
     handlers (`except Exception`) let it through instead of failing the execution."""
 
-    def __init__(self, seconds: int) -> None:
+    def __init__(self, seconds: int, state: Any) -> None:
         super().__init__(seconds)
-        self.seconds = seconds
+        self.seconds, self.state = seconds, state  # the Wait state it waits in
 
 
 class _WaitOver:
@@ -212,12 +212,10 @@ def install(
         if wait_seconds <= 0:
             return
         worker = running.get(greenlet.getcurrent())
-        if (
-            worker is not None
-            and not env.is_frame()
-            and get_state(entrypoint(worker), env.next_state_name).assign_decl is None
-        ):
-            raise _WaitAsData(wait_seconds)
+        if worker is not None and not env.is_frame():
+            state = get_state(entrypoint(worker), env.next_state_name)  # the Wait state being evaluated
+            if state.assign_decl is None:
+                raise _WaitAsData(wait_seconds, state)
         packed(env.event_manager)
         try:
             clock.sleep(wait_seconds)
@@ -278,7 +276,7 @@ def install(
         except _WaitAsData as wait:
             env: Any = worker.env
             packed(env.event_manager)
-            state = get_state(entrypoint(worker), env.next_state_name)
+            state = wait.state
             held[worker] = clock.hold(wait.seconds, lambda: run(worker, lambda: go_on(worker, state)))
             return
         finally:
