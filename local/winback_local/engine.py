@@ -233,8 +233,8 @@ def install(
     history_of = EventManager.get_event_history
 
     def history_even_waiting(self: EventManager) -> Any:
-        packed = self._history_event_list
-        return packed.get_event_history() if isinstance(packed, _PackedHistory) else history_of(self)
+        history = self._history_event_list
+        return history.get_event_history() if isinstance(history, _PackedHistory) else history_of(self)
 
     def seconds_until(self: Timestamp, env: Any) -> int:
         """A Timestamp/TimestampPath Wait measured on the virtual clock (moto reads
@@ -269,7 +269,7 @@ def install(
         clock.spawn(lambda: run(self, self._execution_logic))
 
     def run(worker: ExecutionWorker, step: Callable[[], None]) -> None:
-        """Run an execution until it ends or waits; the greenlet it runs in ends either way."""
+        """Run an execution until it ends or waits; the greenlet it runs in is free again either way."""
         running[greenlet.getcurrent()] = worker
         try:
             step()
