@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 Z95 = 1.959963984540054
@@ -124,7 +124,7 @@ def _compare(a: set[str], b: set[str], paid: dict[str, float]) -> dict[str, obje
     ).as_json()
 
 
-def measurement(entries: list[dict[str, object]]) -> dict[str, object]:
+def measurement(entries: Iterable[dict[str, object]]) -> dict[str, object]:
     """Per campaign: emailed against held out; per A/B step: variant against variant.
     From the timeline's email.sent, email.held_out and order.attributed entries (revenue in
     the reporting currency, per contact)."""

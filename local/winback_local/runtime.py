@@ -44,6 +44,7 @@ from winback_local import (
 )
 from winback_local.event_source import EventSource
 from winback_local.template import TEMPLATE, Resolver, Stack, read
+from winback_local.timeline import Timeline
 from winback_local.virtual_clock import VirtualClock
 
 REGION = "us-east-1"
@@ -98,7 +99,7 @@ class LocalRuntime:
         self.routes = lambdas.LambdaRoutes()
         self.campaigns = campaigns
         self.sender_domains = sender_domains
-        self.timeline: list[dict[str, Any]] = []
+        self.timeline = Timeline()  # every fact the flows recorded, as recorded
         self.outbox = outbox.Outbox()  # every message SES accepted, as sent
         self.physical: dict[str, str] = {}
         self.resolver = Resolver(self.stack, self.physical, self._function_arn, LOCAL_PARAMETERS)

@@ -7,6 +7,7 @@ that is not valid.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sys
@@ -28,6 +29,7 @@ from winback_local.progress import Progress
 from winback_local.replay import Webhook, replay_webhook, use_secrets
 from winback_local.runtime import LocalRuntime
 from winback_local.summary import summary
+from winback_local.timeline import line
 
 
 class ScenarioError(ValueError):
@@ -264,7 +266,7 @@ def _eml_name(index: int, entry: dict[str, Any]) -> str:
 
 def write(
     out: Path,
-    timeline: list[dict[str, Any]],
+    timeline: Sequence[dict[str, Any]],
     outbox: Sequence[bytes],
     events_in: int,
     failed: list[str],
@@ -275,14 +277,17 @@ def write(
     mail_dir.mkdir(exist_ok=True)
     for old in mail_dir.glob("*.eml"):
         old.unlink()
-    entries = sorted(timeline, key=lambda e: e["at"])
-    sent = [e for e in entries if e["type"] == "email.sent"]
-    for index, (entry, raw) in enumerate(zip(sent, outbox, strict=False), start=1):
-        entry["eml"] = f"outbox/{_eml_name(index, entry)}"
-        (out / entry["eml"]).write_bytes(raw)
+    entries = in_time_order(timeline)
+    sent = 0
+    messages = iter(outbox)
     with (out / "timeline.jsonl").open("w", encoding="utf-8") as handle:
-        for entry in entries:
-            handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        for entry in entries:  # each email sent paired with the message SES accepted, in order
+            raw = next(messages, None) if entry["type"] == "email.sent" else None
+            if raw is not None:
+                sent += 1
+                entry["eml"] = f"outbox/{_eml_name(sent, entry)}"
+                (out / entry["eml"]).write_bytes(raw)
+            handle.write(line(entry) + "\n")
     report = funnel(entries, events_in, failed)
     report["winback"] = winback_funnel(entries, paid or [])
     report["measurement"] = measurement(entries)
@@ -290,7 +295,16 @@ def write(
     return report
 
 
-def funnel(entries: list[dict[str, Any]], events_in: int, failed: list[str]) -> dict[str, Any]:
+def in_time_order(timeline: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """The timeline by time, as recorded when that is already so (the virtual clock only
+    goes forward): read again on each pass rather than held in memory whole."""
+    ats = (e["at"] for e in timeline)
+    if all(a <= b for a, b in itertools.pairwise(ats)):
+        return timeline
+    return sorted(timeline, key=lambda e: e["at"])
+
+
+def funnel(entries: Sequence[dict[str, Any]], events_in: int, failed: list[str]) -> dict[str, Any]:
     """The report: what came in, what the flows did, what it brought back. Flows
     still waiting at `until` are those started and neither ended nor failed."""
     kinds = Counter(e["type"] for e in entries)
@@ -327,7 +341,7 @@ def funnel(entries: list[dict[str, Any]], events_in: int, failed: list[str]) -> 
 CART_WON = ("bought", "ordered")
 
 
-def winback_funnel(entries: list[dict[str, Any]], paid: list[tuple[datetime, Any]]) -> dict[str, Any]:
+def winback_funnel(entries: Sequence[dict[str, Any]], paid: list[tuple[datetime, Any]]) -> dict[str, Any]:
     """The win-back flow: who entered the segment and was taken, emailed, and came back
     (paid an order after the email); why the others got nothing."""
     ours = [e for e in entries if e.get("flow") == "winback" or e.get("template") == "winback_coupon"]
@@ -347,7 +361,7 @@ def winback_funnel(entries: list[dict[str, Any]], paid: list[tuple[datetime, Any
     }
 
 
-def variants(entries: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+def variants(entries: Sequence[dict[str, Any]]) -> dict[str, dict[str, int]]:
     """Per A/B variant ("campaign/variant"): contacts emailed and carts won back
     after it, so the subjects can be compared."""
     last_variant: dict[str, str] = {}

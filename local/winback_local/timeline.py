@@ -1,0 +1,48 @@
+"""The local runtime's timeline: every business fact the flows recorded, in the order recorded.
+
+Each entry is kept as the line timeline.jsonl will hold (JSON, values it cannot hold as
+text), in a spool (spool.py): about eight entries an order would otherwise stay in
+memory as dictionaries for the whole replay. Reading gives each entry back as a new
+dictionary, as that line reads: changing one does not change the timeline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
+
+from winback_local.spool import Spool
+
+Entry = dict[str, Any]
+
+
+def line(entry: Entry) -> str:
+    """An entry as timeline.jsonl holds it."""
+    return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class Timeline(Sequence[Entry]):
+    def __init__(self) -> None:
+        self._spool = Spool(prefix="winback-timeline-")
+
+    def append(self, entry: Entry) -> None:
+        self._spool.append(line(entry).encode())
+
+    def __len__(self) -> int:
+        return len(self._spool)
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Entry]: ...
+    def __getitem__(self, index: int | slice) -> Entry | list[Entry]:
+        if isinstance(index, slice):
+            return [json.loads(raw) for raw in self._spool[index]]
+        return json.loads(self._spool[index])  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[Entry]:
+        return (json.loads(raw) for raw in self._spool)
+
+    def __repr__(self) -> str:
+        return f"<Timeline of {len(self)} entries>"
