@@ -34,6 +34,7 @@ from winback_local import (
     emulator,
     engine,
     executions,
+    items,
     lambdas,
     outbox,
     partitions,
@@ -140,6 +141,7 @@ class LocalRuntime:
         self._undo.append(mock.stop)
         check = os.environ.get("WINBACK_EMULATOR_CHECK") == "1"
         self._undo += [emulator.install(check=check), partitions.install(check=check), executions.install()]
+        self._undo.append(items.install())
         self._undo.append(wsgi.install(check=check))
         for cached in (mailer._ses, flows._sfn, rejects._sqs, bus._events, secrets.keys):  # of an earlier run
             cached.cache_clear()
