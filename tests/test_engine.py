@@ -349,3 +349,23 @@ def test_an_execution_runs_the_definition_it_was_started_with(engine) -> None:
         assert outputs == [{"echo": {"wait": 60}}, {"echo": {"wait": 60}}, {"definition": "new"}]
     finally:
         undo()
+
+
+def test_histories_are_packed_against_the_first_long_one_and_read_back_whole(monkeypatch) -> None:
+    import pickle
+    import zlib
+
+    from winback_local.engine import _PackedHistory
+
+    monkeypatch.setattr(_PackedHistory, "seed", None)
+    events = [
+        {"id": n, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": f"Step{n}", "input": "{}"}}
+        for n in range(1, 61)
+    ]
+    short = _PackedHistory(events[:2])  # too short to seed the others
+    first, second = _PackedHistory(events), _PackedHistory(events[:30])
+
+    assert [h.get_event_history() for h in (short, first, second)] == [events[:2], events, events[:30]]
+    assert short._seed is None and first._seed is second._seed is _PackedHistory.seed is not None
+    alone = zlib.compress(pickle.dumps(events[:30], protocol=pickle.HIGHEST_PROTOCOL), 6)
+    assert len(second._packed) < len(alone) / 2
