@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 import time
@@ -145,11 +146,17 @@ def test_a_waiting_execution_holds_no_thread(engine) -> None:
     clock, routes, arn = engine
     routes.add("Echo", lambda payload: payload)
     before = threading.active_count()
+    conditions = _count(threading.Condition)
     for n in range(20):
         _start(arn, f"waiting-{n}", 86_400)
     clock.advance_to(T0 + timedelta(minutes=1))
     assert clock.parked() == 20
     assert threading.active_count() == before
+    assert _count(threading.Condition) - conditions < 20  # nor an Event (a Condition, a lock, a deque) each
+
+
+def _count(kind: type) -> int:
+    return sum(1 for o in gc.get_objects() if isinstance(o, kind))
 
 
 def test_an_ended_executions_history_and_outcome_are_still_answered(engine) -> None:

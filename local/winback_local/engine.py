@@ -15,7 +15,8 @@ intervals sleep in real time and its Lambda tasks need Docker. This module:
   (`lambdas.LambdaRoutes`);
 - runs an execution's program and its task states in place (moto starts two more
   threads per execution and one per task, to enforce time-outs in real seconds, which
-  mean nothing on a virtual clock).
+  mean nothing on a virtual clock), and gives each execution a flag where moto made a
+  `threading.Event` (`in_place.py`);
 - ends a stopped execution at once (StopExecution wakes it where it waits), so its
   history shows the stop as soon as Step Functions' would, not at the end of its wait.
 
@@ -42,33 +43,12 @@ import boto3
 import greenlet
 
 from winback_local import patching
+from winback_local.in_place import InPlace, ThreadingForEnvironment, ThreadingInPlace
 from winback_local.lambdas import LambdaRoutes
 from winback_local.virtual_clock import VirtualClock
 
 SEED_BYTES = 2048  # a pickled history this long or longer can seed the others' compression
 ZLIB_WINDOW = 32768  # zlib reads at most this much of a dictionary
-
-
-class _InPlace:
-    """A `threading.Thread` stand-in that runs its target at start(), in the caller's thread."""
-
-    def __init__(self, target: Callable[..., Any], args: tuple[Any, ...] = (), daemon: bool = True) -> None:
-        self._target, self._args = target, args
-
-    def start(self) -> None:
-        self._target(*self._args)
-
-    def join(self, timeout: float | None = None) -> None:
-        return None
-
-    def is_alive(self) -> bool:
-        return False
-
-
-class _ThreadingInPlace:
-    """What moto's Program module sees as `threading`: Thread runs in place."""
-
-    Thread = _InPlace
 
 
 class _PackedHistory:
@@ -179,6 +159,7 @@ def install(
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+    from moto.stepfunctions.parser.asl.eval import environment
     from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded, ProgramError
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
@@ -354,8 +335,9 @@ def install(
         (InlineIterationComponent, "_launch_worker", map_worker_in_place),
         # Retry jitter from a seeded generator: the same run gives the same retry times.
         (jitter_strategy_decl, "random", random.Random(0)),  # noqa: S311
-        (program, "threading", _ThreadingInPlace),
-        (execute_state, "Thread", _InPlace),
+        (program, "threading", ThreadingInPlace),
+        (environment, "threading", ThreadingForEnvironment),
+        (execute_state, "Thread", InPlace),
     ]
     restore = patching.apply(patches)
     events = boto3._get_default_session().events
