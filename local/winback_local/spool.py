@@ -1,7 +1,7 @@
 """Records a long simulation writes and rarely reads, kept in a temporary file, not in memory.
 
 A replay of 10,000 orders sends more than 10,000 emails of about 13 KB (the outbox) and
-records about 80,000 timeline entries (the timeline). Kept as Python objects, they would
+records about 90,000 timeline entries (the timeline). Kept as Python objects, they would
 be a large share of its memory. A `Spool` appends each record, as bytes, to a temporary
 file (deleted when the spool is) and keeps only where each one ends: 8 bytes a record.
 It reads them back when asked, as a sequence of bytes in the order they were appended.
@@ -52,11 +52,16 @@ class Spool(Sequence[bytes]):
         return self._run(index, index + 1)[0]
 
     def __iter__(self) -> Iterator[bytes]:
-        # What was appended when iteration began, read a batch at a time: an append while
-        # the caller goes through it is not seen, as with a copy of a list.
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[bytes]]:
+        """The records, up to BATCH at a time, each batch read in one call. What was
+        appended when iteration began: an append while the caller goes through them is
+        not seen, as with a copy of a list."""
         count = len(self)
         for start in range(0, count, BATCH):
-            yield from self._run(start, min(count, start + BATCH))
+            yield self._run(start, min(count, start + BATCH))
 
     def _run(self, start: int, stop: int) -> list[bytes]:
         """Records start to stop (stop not included), read in one call."""

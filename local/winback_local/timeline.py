@@ -1,8 +1,8 @@
 """The local runtime's timeline: every business fact the flows recorded, in the order recorded.
 
-Each entry is kept as the line timeline.jsonl will hold (JSON, values it cannot hold as
-text), in a spool (spool.py): about eight entries an order would otherwise stay in
-memory as dictionaries for the whole replay. Reading gives each entry back as a new
+Each entry is kept as the line timeline.jsonl will hold (JSON; a value JSON cannot hold,
+as its text), in a spool (spool.py): about nine entries an order would otherwise stay
+in memory as dictionaries for the whole replay. Reading gives each entry back as a new
 dictionary, as that line reads: changing one does not change the timeline.
 """
 
@@ -15,11 +15,10 @@ from typing import Any, overload
 from winback_local.spool import Spool
 
 Entry = dict[str, Any]
-BATCH = 256  # entries decoded in one call when iterating
 
 
 def _decode(lines: list[bytes]) -> list[Entry]:
-    """Lines decoded as one JSON array: one call for many, 2.6 times as fast as one each."""
+    """Lines decoded as one JSON array: one call for a batch, 2.6 times as fast as one each."""
     return json.loads(b"[" + b",".join(lines) + b"]")  # type: ignore[no-any-return]
 
 
@@ -48,9 +47,8 @@ class Timeline(Sequence[Entry]):
         return json.loads(self._spool[index])  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[Entry]:
-        count = len(self)  # what was recorded when iteration began, as a list's copy would
-        for start in range(0, count, BATCH):
-            yield from _decode(self._spool[start : min(count, start + BATCH)])
+        for batch in self._spool.batches():
+            yield from _decode(batch)
 
     def __repr__(self) -> str:
         return f"<Timeline of {len(self)} entries>"
