@@ -118,3 +118,24 @@ def test_check_mode_notices_a_stale_answer_and_returns_moto_s(table: Any) -> Non
 
     assert contact_sends(table, "d") == [("s", 1)]  # moto's answer, noted as a difference
     assert len(partitions.mismatches) == 1
+
+
+def test_a_scan_reads_the_table_in_moto_s_key_order_page_by_page_and_by_segment(table: Any) -> None:
+    for send, n in [("s2", 10), ("s1", 9), ("s2", 9), ("s10", 1), ("s1", 100), ("s1", 11)]:
+        table.put_item(Item={"send_id": send, "n": n, "contact_id": "c", "sent_at": "2026-03-01"})
+
+    def keys(**extra: Any) -> list[tuple[str, int]]:
+        found, pages = [], {"Limit": 2, **extra}
+        while True:
+            page = table.scan(**pages)
+            found += [(item["send_id"], int(item["n"])) for item in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return found
+            pages["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    whole = keys()
+    assert whole == [("s1", 9), ("s1", 11), ("s1", 100), ("s10", 1), ("s2", 9), ("s2", 10)]  # numbers as numbers
+    segments = [keys(Segment=part, TotalSegments=2) for part in range(2)]
+    assert sorted(segments[0] + segments[1]) == sorted(whole)
+    assert all(part == [key for key in whole if key in part] for part in segments)
+    assert partitions.mismatches == []

@@ -14,9 +14,14 @@ each item is noted when it is put or updated, and at query time an entry is used
 while it is still the table's item and still holds the value (an update that changes
 or removes the key, a delete or an overwrite leaves a stale entry, dropped then).
 
+A Scan reads the table in key order, as moto's does, but sorts it by each item's key
+values read once: moto compares its key objects, which convert both values at each of
+a sort's n log n comparisons (a number key to a Decimal each time), and sorts the whole
+table again for every page of every segment of a parallel scan.
+
 `install()` returns the undo function. With `check=True` every query is also answered
-by moto's full-table read and a difference noted in `mismatches`; the full read's
-answer is the one returned.
+by moto's full-table read, and every scan's order is compared with moto's; a difference
+is noted in `mismatches`, and moto's answer is the one returned.
 """
 
 from __future__ import annotations
@@ -99,6 +104,7 @@ def install(check: bool = False) -> Callable[[], None]:
     from moto.dynamodb.models.table import Table
 
     query, put_item, update_item = Table.query, Table.put_item, DynamoDBBackend.update_item
+    all_items = Table.all_items
 
     def partition_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
@@ -128,9 +134,24 @@ def install(check: bool = False) -> Callable[[], None]:
         _note(self.get_table(table_name), item)
         return item
 
+    def in_key_order(self: Any) -> list[Any]:
+        items = _items(self)
+        if self.range_key_attr:
+            items.sort(key=lambda item: (item.hash_key.cast_value, item.range_key.cast_value))
+        else:
+            items.sort(key=lambda item: item.hash_key.cast_value)
+        if check:
+            theirs = all_items(self)
+            if [id(item) for item in items] != [id(item) for item in theirs]:
+                ours, moto_s = ([item.to_json() for item in found] for found in (items, theirs))
+                mismatches.append(f"{self.name} scan: {ours} != {moto_s}")
+                return theirs
+        return items
+
     return patching.apply(
         [
             (Table, "query", partition_query),
+            (Table, "all_items", in_key_order),
             (Table, "put_item", noting_put_item),
             (DynamoDBBackend, "update_item", noting_update_item),
         ]
