@@ -36,7 +36,9 @@ def test_an_inherited_attribute_is_removed_again_and_a_staticmethod_stays_one() 
 
 def test_the_runtime_s_patches_leave_moto_as_it_was() -> None:
     from moto.dynamodb.models import dynamo_type
+    from moto.dynamodb.models.table import Table
     from moto.dynamodb.parsing import validators
+    from moto.sqs import models as sqs_models
     from moto.stepfunctions.parser.asl.eval import environment
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
@@ -47,6 +49,8 @@ def test_the_runtime_s_patches_leave_moto_as_it_was() -> None:
         dynamo_type.DynamoType,
         dynamo_type.LimitedSizeDict,
         environment,
+        Table,
+        sqs_models,
     ]
     before = [dict(vars(owner)) for owner in owners]
     undos = [emulator.install(), partitions.install(), executions.install(), items.install()]
