@@ -241,3 +241,23 @@ def test_moto_s_batch_and_ec2_emulation_load_only_when_asked_for() -> None:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["ran"] > 0 and result["before"] == []  # a run of the flows never loads them
     assert result["found"] == "BackendDict"  # a name of the package still loads the real models
+
+
+def test_a_call_made_inside_another_copies_the_caller_s_sdk_features() -> None:
+    from botocore.context import get_context, start_as_current_context
+    from botocore.useragent import register_feature_id
+
+    undo = emulator.install()
+    try:
+        with start_as_current_context():
+            register_feature_id("WAITER")
+            callers = set(get_context().features)
+            with start_as_current_context():  # a function's call, inside the call that invoked it
+                assert get_context().features == callers
+                register_feature_id("PAGINATOR")
+                inner = set(get_context().features)
+            outer = set(get_context().features)
+    finally:
+        undo()
+    assert len(callers) == 1 and len(inner) == 2 and callers < inner
+    assert outer == callers  # what the inner call used stays its own

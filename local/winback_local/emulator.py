@@ -38,6 +38,10 @@ the repetition; none of them changes what a handler or a state machine does or s
 - SES does not keep its own copy of every message sent (moto keeps one for tests to
   read; the runtime's outbox already holds each message as sent): a big replay's
   emails would otherwise sit in memory twice. moto still parses and checks each one.
+- botocore copies the calling code's client context (the SDK features it used) for each
+  call with `copy.deepcopy`; here a function's calls run inside the call that invoked
+  it, so every call copied one. The copy is made directly: a new context with the same
+  set of features.
 - requests to the in-process AWS are not signed (SigV4): moto does not check signatures.
   Presigned URLs are still signed. Nor is the User-Agent header rebuilt for each request
   (it keeps the one the client was made with, written once): moto does not read it.
@@ -94,6 +98,7 @@ parsed: Counter[str] = Counter()  # requests read with json.loads alone, by oper
 
 
 def install(check: bool = False) -> Callable[[], None]:
+    from botocore import context as botocore_context
     from botocore.signers import RequestSigner
     from botocore.useragent import UserAgentString
     from moto import backend_index
@@ -164,6 +169,11 @@ def install(check: bool = False) -> Callable[[], None]:
     def copy_parsed(node: Any, memo: Any = None) -> Any:
         pickled = getattr(node, "_winback_pickled", None)
         return copy.deepcopy(node, memo) if pickled is None else pickle.loads(pickled)  # noqa: S301  (our own dump)
+
+    def copy_context(context: Any, memo: Any = None) -> Any:
+        if type(context) is botocore_context.ClientContext:
+            return botocore_context.ClientContext(features=set(context.features))
+        return copy.deepcopy(context, memo)
 
     def sign_presigned_only(self: RequestSigner, operation_name: str, request: Any, *args: Any, **kwargs: Any) -> None:
         if args or kwargs.get("signing_type", "standard") != "standard" or kwargs.get("expires_in"):
@@ -330,6 +340,7 @@ def install(check: bool = False) -> Callable[[], None]:
             (responses, "method_names_from_class", functools.lru_cache(maxsize=256)(responses.method_names_from_class)),
             (ActionResult, "execute_result", execute_result),
             (RequestSigner, "sign", sign_presigned_only),
+            (botocore_context, "deepcopy", copy_context),
             (UpdateExpressionParser, "make", staticmethod(parse_update)),
             (DepthFirstTraverser, "traverse_node_recursively", traverse),
             (UserAgentString, "rebuild_and_replace_user_agent_handler", keep_user_agent),
