@@ -64,6 +64,7 @@ def _environment(root: str, inline: bool = True) -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         keep_trailing_newline=False,
+        auto_reload=False,  # read once per process: the layer's files do not change under a function
     )
 
 
