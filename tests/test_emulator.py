@@ -261,3 +261,18 @@ def test_a_call_made_inside_another_copies_the_caller_s_sdk_features() -> None:
         undo()
     assert len(callers) == 1 and len(inner) == 2 and callers < inner
     assert outer == callers  # what the inner call used stays its own
+
+
+def test_a_response_s_date_header_is_werkzeug_s_for_its_second() -> None:
+    from datetime import UTC, datetime
+
+    from moto.core import responses
+    from werkzeug.http import http_date
+
+    undo = emulator.install()
+    try:
+        for moment in (datetime(2026, 3, 2, 8, 0, 0, 999_999), datetime(2026, 3, 2, 8, 0, 1, tzinfo=UTC)):
+            assert responses.http_date(moment) == http_date(moment)
+        assert responses.http_date(datetime(2026, 3, 2, 8, 0, 1)) == "Mon, 02 Mar 2026 08:00:01 GMT"
+    finally:
+        undo()
