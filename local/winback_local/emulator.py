@@ -17,12 +17,10 @@ the repetition; none of them changes what a handler or a state machine does or s
   times quicker than copying the tree node by node); its three checks that read only
   the expression, the attribute names and the table's keys (action counts, overlapping
   paths, no key updated) run once per expression, names and keys that passed them; and
-  each of the validator's passes walks the tree with its processor for a node's type
-  looked up once per type (moto builds the pass's table of node types at every node
-  and asks each abstract class in it whether the node is one of its own). Condition
-  expressions are split into tokens once per text (moto compiles six regular
-  expressions for every token); what the tokens mean (the names and values they stand
-  for) is worked out at every call, as before.
+  each of the validator's passes builds its table of node types once rather than at
+  every node it visits. Condition expressions are split into tokens once per text
+  (moto compiles six regular expressions for every token); what the tokens mean (the
+  names and values they stand for) is worked out at every call, as before.
 - DynamoDB's item operations (GetItem, PutItem, Query...) read their request with
   json.loads alone when moto's walk of the input shape would change nothing in it
   (it decodes binary attributes and drops nulls and members the shape does not name:
@@ -112,7 +110,7 @@ def install(check: bool = False) -> Callable[[], None]:
     from moto.core.utils import get_service_model
     from moto.dynamodb.comparisons import ConditionExpressionParser
     from moto.dynamodb.parsing import validators
-    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
     from moto.dynamodb.responses import DynamoHandler, DynamoResult
     from moto.moto_api import recorder
@@ -180,42 +178,25 @@ def install(check: bool = False) -> Callable[[], None]:
         if args or kwargs.get("signing_type", "standard") != "standard" or kwargs.get("expires_in"):
             sign(self, operation_name, request, *args, **kwargs)
 
-    kinds: dict[tuple[type, type], int] = {}  # (pass, node type) -> its processor's place, or -1
-    plain_pre = DepthFirstTraverser.pre_processing_of_child
-
-    def traverse(traverser: Any, root: Any, child_id: int = -1) -> Any:
-        """moto's depth-first pass, node for node: children first, each replaced in its
-        parent by what the pass's processor for its type returns."""
+    def processors(traverser: Any) -> tuple[tuple[type, Any], ...]:
+        """The pass's (node type, processor) pairs, made once per pass: the map holds bound
+        methods of the pass and nothing that changes."""
         found: tuple[tuple[type, Any], ...] | None = traverser.__dict__.get("_winback_processors")
         if found is None:
             found = traverser.__dict__["_winback_processors"] = tuple(traverser._processing_map().items())
-        processors = found
-        pass_type = type(traverser)
-        pre = traverser.pre_processing_of_child if pass_type.pre_processing_of_child is not plain_pre else None
+        return found
 
-        def walk(node: Any, child_id: int) -> Any:
-            key = (pass_type, type(node))
-            place = kinds.get(key)
-            if place is None:
-                matches = (i for i, (kind, _) in enumerate(processors) if isinstance(node, kind))
-                place = kinds[key] = next(matches, -1) if isinstance(node, Node) else -2
-            if place == -2:
-                return node  # not a node: left as it is
-            parent = node.parent
-            children = node.children
-            if children is not None:
-                for i, child in enumerate(children):
-                    if pre is not None:
-                        pre(node, i)
-                    walk(child, i)
-            if place >= 0:
-                node = processors[place][1](node)
-                node.parent = parent
-                if parent:
-                    parent.children[child_id] = node
-            return node
+    def nodes_to_be_processed(traverser: Any) -> tuple[type, ...]:
+        found: tuple[type, ...] | None = traverser.__dict__.get("_winback_nodes")
+        if found is None:
+            found = traverser.__dict__["_winback_nodes"] = tuple(kind for kind, _ in processors(traverser))
+        return found
 
-        return walk(root, child_id)
+    def process(traverser: Any, node: Any) -> Any:
+        for kind, processor in processors(traverser):
+            if isinstance(node, kind):
+                return processor(node)
+        return None
 
     werkzeug_date = responses.http_date
 
@@ -352,7 +333,8 @@ def install(check: bool = False) -> Callable[[], None]:
             (RequestSigner, "sign", sign_presigned_only),
             (botocore_context, "deepcopy", copy_context),
             (UpdateExpressionParser, "make", staticmethod(parse_update)),
-            (DepthFirstTraverser, "traverse_node_recursively", traverse),
+            (DepthFirstTraverser, "nodes_to_be_processed", nodes_to_be_processed),
+            (DepthFirstTraverser, "process", process),
             (UserAgentString, "rebuild_and_replace_user_agent_handler", keep_user_agent),
             (responses, "camelcase_to_underscores", underscores),
             (sqs_models, "camelcase_to_underscores", underscores),
