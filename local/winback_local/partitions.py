@@ -1,4 +1,4 @@
-"""moto's DynamoDB Query, read from the partition it asks for.
+"""moto's DynamoDB Query, read from the partition it asks for; its Scan, sorted cheaply.
 
 moto answers every Query, on a table or on an index, by sorting the whole table and
 then keeping the items whose key matches: each query costs as much as the table is
