@@ -6,7 +6,7 @@ import types
 from datetime import UTC, datetime
 from typing import Any
 
-from winback_local import copies, emulator, engine, executions, items, lambdas, partitions, patching, virtual_clock
+from winback_local import emulator, engine, executions, items, lambdas, partitions, patching, virtual_clock
 
 
 class Base:
@@ -35,13 +35,11 @@ def test_an_inherited_attribute_is_removed_again_and_a_staticmethod_stays_one() 
 
 
 def test_the_runtime_s_patches_leave_moto_as_it_was() -> None:
-    from botocore import context as botocore_context
     from moto.dynamodb.models import dynamo_type
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.parsing import validators
     from moto.sqs import models as sqs_models
-    from moto.stepfunctions.parser.asl.component.common.string import string_expression
-    from moto.stepfunctions.parser.asl.eval import environment, states
+    from moto.stepfunctions.parser.asl.eval import environment
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     owners: list[Any] = [
@@ -53,12 +51,9 @@ def test_the_runtime_s_patches_leave_moto_as_it_was() -> None:
         environment,
         Table,
         sqs_models,
-        botocore_context,
-        states,
-        string_expression,
     ]
     before = [dict(vars(owner)) for owner in owners]
-    undos = [emulator.install(), partitions.install(), executions.install(), items.install(), copies.install()]
+    undos = [emulator.install(), partitions.install(), executions.install(), items.install()]
     undos.append(engine.install(virtual_clock.VirtualClock(datetime(2026, 3, 2, tzinfo=UTC)), lambdas.LambdaRoutes()))
     assert "validate" in vars(validators.UpdateExpressionValidator)  # patched on the class itself
     for undo in reversed(undos):

@@ -31,7 +31,6 @@ from winback.model import clock
 from winback.model.campaigns import Campaign
 from winback_local import (
     aws_events,
-    copies,
     emulator,
     engine,
     executions,
@@ -143,7 +142,6 @@ class LocalRuntime:
         check = os.environ.get("WINBACK_EMULATOR_CHECK") == "1"
         self._undo += [emulator.install(check=check), partitions.install(check=check), executions.install()]
         self._undo.append(items.install())
-        self._undo.append(copies.install())
         self._undo.append(wsgi.install(check=check))
         for cached in (mailer._ses, flows._sfn, rejects._sqs, bus._events, secrets.keys):  # of an earlier run
             cached.cache_clear()
