@@ -35,6 +35,7 @@ def test_an_inherited_attribute_is_removed_again_and_a_staticmethod_stays_one() 
 
 
 def test_the_runtime_s_patches_leave_moto_as_it_was() -> None:
+    from botocore import context as botocore_context
     from moto.dynamodb.models import dynamo_type
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.parsing import validators
@@ -51,6 +52,7 @@ def test_the_runtime_s_patches_leave_moto_as_it_was() -> None:
         environment,
         Table,
         sqs_models,
+        botocore_context,
     ]
     before = [dict(vars(owner)) for owner in owners]
     undos = [emulator.install(), partitions.install(), executions.install(), items.install()]
