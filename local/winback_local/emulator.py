@@ -9,9 +9,9 @@ the repetition; none of them changes what a handler or a state machine does or s
 - a response class's action names are listed once per class, not once per request, and
   an action's name is turned into its method's name once, as are an SQS queue's
   attribute names (moto lists every attribute of the queue, each name converted, to
-  read its retention period for each message sent); request ids are random hex (moto
-  draws each of their 52 characters by itself); a response's Date header, which has
-  whole seconds, is written once per second.
+  read its retention period for each message sent or received); request ids are
+  random hex (moto draws each of their 52 characters by itself); a response's Date
+  header, which has whole seconds, is written once per second.
 - DynamoDB update expressions are parsed once per text (the validator works on a copy
   of the parsed expression, as it always did, made from the parse pickled once: three
   times quicker than copying the tree node by node); its three checks that read only
