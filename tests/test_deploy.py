@@ -205,15 +205,15 @@ def test_the_artifact_check_finds_what_does_not_belong(shipped: artifact.Build, 
 
 
 def test_the_layer_keeps_the_locales_the_emails_speak() -> None:
-    spec = importlib.util.spec_from_file_location("prune", ROOT / "infra" / "dependencies" / "prune.py")
+    spec = importlib.util.spec_from_file_location("finish", ROOT / "infra" / "dependencies" / "finish.py")
     assert spec and spec.loader
-    prune = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(prune)
-    assert tuple(prune.LOCALES) == SUPPORTED
+    finish = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(finish)
+    assert tuple(finish.LOCALES) == SUPPORTED
 
 
 @pytest.mark.parametrize("function", sorted(STACK.functions))
-def test_each_built_function_imports_its_handler_beside_the_runtime_alone(
+def test_each_built_function_imports_its_handler_beside_the_runtime_alone_compiling_nothing(
     importable: artifact.Build, function: str, tmp_path: Path
 ) -> None:
     handler = STACK.functions[function].handler
@@ -221,7 +221,14 @@ def test_each_built_function_imports_its_handler_beside_the_runtime_alone(
     runtime = artifact.runtime_stand_in(tmp_path)
     paths = [str(importable.function_dir(function)), str(importable.layers[0]), str(runtime)]
     probe = (
-        f"import importlib, sys\nsys.path[:0] = {paths!r}\n"
+        f"import importlib, importlib.machinery, sys\nsys.path[:0] = {paths!r}\n"
+        # Lambda's /var/task and /opt are read-only: what a cold start compiles, it compiles every time.
+        "compiled = []\n"
+        "to_code = importlib.machinery.SourceFileLoader.source_to_code\n"
+        "def compiling(self, data, path, *args, **kwargs):\n"
+        "    compiled.append(path)\n"
+        "    return to_code(self, data, path, *args, **kwargs)\n"
+        "importlib.machinery.SourceFileLoader.source_to_code = compiling\n"
         f"assert callable(getattr(importlib.import_module({module!r}), {attr!r}))\n"
         "from winback.emails.render import render\n"
         "email = render('second_purchase', {'first_name': 'Оксана', 'coupon': None, 'shop_url': 'https://s.example',"
@@ -233,9 +240,12 @@ def test_each_built_function_imports_its_handler_beside_the_runtime_alone(
         "    found = importlib.import_module(name)  # what a handler loads lazily comes from the layer too\n"
         "    assert found.__file__.startswith(layer), (name, found.__file__)\n"
         f"assert sys.modules['botocore'].__file__.startswith({str(runtime)!r})\n"
+        f"assert not [p for p in compiled if p.startswith(({paths[0]!r}, layer))], compiled\n"
+        "import pydantic.main  # a traceback through a library names the file where Lambda has it\n"
+        "assert pydantic.main.BaseModel.__init__.__code__.co_filename == '/opt/python/pydantic/main.py'\n"
     )
     done = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", probe],
+        [sys.executable, "-I", "-S", "-B", "-c", probe],
         capture_output=True,
         text=True,
         check=False,
