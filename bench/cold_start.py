@@ -12,8 +12,8 @@ Lambda's /var/task and /opt are read-only, so a container keeps nothing it compi
 every run here compiles what the artifact does not ship as bytecode, as each cold start
 does (PYTHONDONTWRITEBYTECODE; otherwise the first run would write the bytecode into the
 build and the others would read it).
-`import boto3` is measured the same way in the same run; the median of the runs of
-each is printed with their ratio. Target: every handler at most 1.5 x `import boto3`,
+`import boto3` is measured the same way in the same run, every row in turn at each
+run; the median of the runs of each is printed with their ratio. Target: every handler at most 1.5 x `import boto3`,
 tracing on and off.
 
 The same run measures the stack's floor: boto3, Powertools' Logger, Metrics and Tracer,
@@ -79,37 +79,39 @@ def lambda_env(task_root: Path, tracing: bool) -> dict[str, str]:
     return env
 
 
-def import_seconds(code: str, paths: list[Path], runs: int, tracing: bool) -> float:
+def import_seconds(code: str, paths: list[Path], tracing: bool) -> float:
     env = {**lambda_env(paths[0], tracing), "PYTHONPATH": os.pathsep.join(str(p) for p in paths)}
-    times = []
-    for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, "-S", "-X", "frozen_modules=on", "-c", PROBE.format(code=code)],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=env,
-        )
-        times.append(float(done.stdout.strip().splitlines()[-1]))
-    return statistics.median(times)
-
-
-def _row(name: str, code: str, paths: list[Path], runs: int) -> tuple[str, float, float]:
-    return name, import_seconds(code, paths, runs, False) * 1000, import_seconds(code, paths, runs, True) * 1000
+    done = subprocess.run(
+        [sys.executable, "-S", "-X", "frozen_modules=on", "-c", PROBE.format(code=code)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def measure(built: artifact.Build, runtime: Path, runs: int) -> list[tuple[str, float, float]]:
     """[(handler module, ms tracing off, ms tracing on)], the first row `boto3` itself,
-    the second the stack's floor."""
-    rows = [_row("boto3", "import boto3", [runtime], runs), _row(FLOOR_ROW, FLOOR, [built.layers[0], runtime], runs)]
+    the second the stack's floor. Each run imports every row in turn, so that a machine
+    slowing down during the bench slows every row alike and leaves the ratios alone."""
+    rows = [("boto3", "import boto3", [runtime]), (FLOOR_ROW, FLOOR, [built.layers[0], runtime])]
     seen = set()
     for name, function in sorted(read().functions.items()):
         module = function.handler.rpartition(".")[0]
         if module in seen:
             continue
         seen.add(module)
-        rows.append(_row(module, f"import {module}", [built.function_dir(name), built.layers[0], runtime], runs))
-    return rows
+        rows.append((module, f"import {module}", [built.function_dir(name), built.layers[0], runtime]))
+    times: dict[tuple[str, bool], list[float]] = {(row[0], tracing): [] for row in rows for tracing in (False, True)}
+    for _ in range(runs):
+        for name, code, paths in rows:
+            for tracing in (False, True):
+                times[name, tracing].append(import_seconds(code, paths, tracing))
+    return [
+        (name, statistics.median(times[name, False]) * 1000, statistics.median(times[name, True]) * 1000)
+        for name, _, _ in rows
+    ]
 
 
 def table(rows: list[tuple[str, float, float]]) -> tuple[str, float]:

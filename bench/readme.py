@@ -75,7 +75,8 @@ def cold_start(figures: dict[str, Any]) -> list[str]:
     base = imports["boto3"]
     lines = [
         f"**Cold start** (`bench/cold_start.py`, {figures['date']}): each handler imported from the built "
-        f"artifact in a fresh interpreter, median of {figures['runs']}, against `import boto3` in the same run "
+        "artifact in a fresh interpreter that keeps no bytecode it compiles (Lambda's task root and layers are "
+        f"read-only), every row in turn, median of {figures['runs']}, against `import boto3` in the same run "
         f"({base['on']:.0f} ms). Target ≤ {figures['target']}×.",
         "",
         "| handler | tracing off | tracing on (default) |",
