@@ -191,6 +191,9 @@ def test_the_default_build_holds_only_what_lambda_runs_under_15_mb_per_function(
     assert not (shipped.layers[0] / "botocore").exists()
 
 
+READ_ONLY = "Lambda's file system is read-only, so every cold start would compile them"
+
+
 def test_the_artifact_check_finds_what_does_not_belong(shipped: artifact.Build, tmp_path: Path) -> None:
     broken = artifact.Build(tmp_path / "copy", shipped.architecture, shipped.stack)
     shutil.copytree(shipped.out, broken.out, symlinks=True)
@@ -198,7 +201,15 @@ def test_the_artifact_check_finds_what_does_not_belong(shipped: artifact.Build, 
     shutil.copytree(ROOT / "local" / "winback_local", broken.function_dir("OrderEventsFunction") / "winback_local")
     x86 = next(broken.layers[0].rglob("*.so"))
     x86.write_bytes(x86.read_bytes()[:18] + (0x3E).to_bytes(2, "little") + x86.read_bytes()[20:])
+    (broken.layers[0] / "late.py").write_text("ADDED = 'after the build compiled the layer'\n")
+    handlers = broken.function_dir("WebhooksFunction") / "winback" / "handlers"
+    shutil.rmtree(handlers / "__pycache__")
     found = artifact.problems(broken)
+    layer = broken.layers[0].parent.name
+    assert f"{layer}: no bytecode for 1 modules (first late.py); {READ_ONLY}" in found
+    compiled_away = len(list(handlers.glob("*.py")))
+    first = sorted(handlers.glob("*.py"))[0].relative_to(broken.function_dir("WebhooksFunction"))
+    assert f"WebhooksFunction: no bytecode for {compiled_away} modules (first {first}); {READ_ONLY}" in found
     assert "the dependency layer ships botocore" in found
     assert "OrderEventsFunction: the function holds ['winback_local'] besides the winback package" in found
     assert f"{x86.relative_to(broken.layers[0])} is not built for arm64" in found

@@ -1,6 +1,8 @@
 """What `sam build` makes of the template, checked: only what Lambda runs, under 15 MB per
-function with its layers, native code for the right architecture, and every handler
-importable from it with nothing but the Lambda runtime's own packages beside it.
+function with its layers, native code for the right architecture, bytecode for every
+module (Lambda's file system is read-only: what is not compiled at build is compiled at
+every cold start), and every handler importable from it with nothing but the Lambda
+runtime's own packages beside it.
 
 `winback artifact` (and `make build-check`) prints the sizes; tests/test_deploy.py
 asserts the same checks.
@@ -14,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from importlib.util import cache_from_source
 from pathlib import Path
 
 from winback_local.template import TEMPLATE, Stack, read
@@ -100,6 +103,14 @@ def problems(built: Build) -> list[str]:
         for package in DEV_ONLY:
             if any(folder.rglob(package)):
                 found.append(f"{folder.name}: holds {package}")
+    for folder in [deps, *(built.function_dir(n) for n in built.stack.functions)]:
+        uncompiled = sorted(source for source in folder.rglob("*.py") if not Path(cache_from_source(source)).exists())
+        if uncompiled:
+            label = folder.parent.name if folder == deps else folder.name
+            found.append(
+                f"{label}: no bytecode for {len(uncompiled)} modules (first {uncompiled[0].relative_to(folder)}); "
+                "Lambda's file system is read-only, so every cold start would compile them"
+            )
     expected = ELF_MACHINE[built.architecture]
     for native in deps.rglob("*.so"):
         if _elf_machine(native) != expected:
@@ -139,6 +150,6 @@ def main() -> int:
         for problem in found:
             print(f"problem: {problem}")
         if not found:
-            print("only what Lambda runs, under the limit, native code for", built.architecture)
+            print("only what Lambda runs, compiled, under the limit, native code for", built.architecture)
         shutil.rmtree(scratch, ignore_errors=True)
         return 1 if found else 0
