@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from stack_checks import asl_problems, iam_problems
@@ -215,12 +216,45 @@ def test_the_artifact_check_finds_what_does_not_belong(shipped: artifact.Build, 
     assert f"{x86.relative_to(broken.layers[0])} is not built for arm64" in found
 
 
-def test_the_layer_keeps_the_locales_the_emails_speak() -> None:
+def _finish() -> Any:
+    """infra/dependencies/finish.py, which sam build runs on the installed packages."""
     spec = importlib.util.spec_from_file_location("finish", ROOT / "infra" / "dependencies" / "finish.py")
     assert spec and spec.loader
     finish = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(finish)
-    assert tuple(finish.LOCALES) == SUPPORTED
+    return finish
+
+
+def test_the_layer_keeps_the_locales_the_emails_speak() -> None:
+    assert tuple(_finish().LOCALES) == SUPPORTED
+
+
+def test_the_layer_holds_bytecode_that_names_each_file_where_lambda_has_it(tmp_path: Path) -> None:
+    site = tmp_path / "python"
+    (site / "shop").mkdir(parents=True)
+    (site / "shop" / "__init__.py").write_text("")
+    (site / "shop" / "pricing.py").write_text("def price(cents):\n    raise ValueError('no price')\n")
+    (site / "shop" / "pricing.pyi").write_text("def price(cents: int) -> int: ...\n")
+    finish = _finish()
+    finish.prune(site)
+    finish.compile_in_place(site)
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()) == [
+        "shop/__init__.pyc",
+        "shop/pricing.pyc",
+    ]
+    probe = f"import sys\nsys.path.insert(0, {str(site)!r})\nimport shop.pricing\nshop.pricing.price(1)\n"
+    done = subprocess.run([sys.executable, "-I", "-B", "-c", probe], capture_output=True, text=True)
+    assert 'File "/opt/python/shop/pricing.py", line 2, in price' in done.stderr, done.stderr
+    assert "ValueError: no price" in done.stderr
+
+
+def test_the_layer_is_not_compiled_by_another_python_than_the_runtimes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    finish = _finish()
+    monkeypatch.setattr(finish, "RUNTIME", (3, 99))
+    with pytest.raises(SystemExit, match=r"must come from Python 3\.99, the Lambda runtime's"):
+        finish.compile_in_place(tmp_path)
 
 
 @pytest.mark.parametrize("function", sorted(STACK.functions))
