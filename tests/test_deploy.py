@@ -193,6 +193,7 @@ def test_the_default_build_holds_only_what_lambda_runs_under_15_mb_per_function(
 
 
 READ_ONLY = "Lambda's file system is read-only, so every cold start would compile them"
+ZIP_EPOCH = 315532800  # 1980-01-01, the date SAM's zip gives every file (zipfile.ZipInfo's default)
 
 
 def test_the_artifact_check_finds_what_does_not_belong(shipped: artifact.Build, tmp_path: Path) -> None:
@@ -264,6 +265,8 @@ def test_each_built_function_imports_its_handler_beside_the_runtime_alone_compil
     handler = STACK.functions[function].handler
     module, _, attr = handler.rpartition(".")
     runtime = artifact.runtime_stand_in(tmp_path)
+    for source in importable.function_dir(function).rglob("*.py"):
+        os.utime(source, (ZIP_EPOCH, ZIP_EPOCH))  # as Lambda sees it: SAM's zip dates every file so
     paths = [str(importable.function_dir(function)), str(importable.layers[0]), str(runtime)]
     probe = (
         f"import importlib, importlib.machinery, sys\nsys.path[:0] = {paths!r}\n"

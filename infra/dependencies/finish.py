@@ -15,9 +15,11 @@ there, and without bytecode in the layer every cold start compiled each module i
 imported again (about half of a handler's import time). Each module is compiled by
 CPython 3.12, the runtime's, and its bytecode takes the place of its source (a layer
 with both would be 6 MB larger, over the 15 MB a function may weigh with its layers).
-The bytecode names each file where Lambda finds it (/opt/python/...), so a traceback
-through a library still says which file and line; it shows no source line. winback's own
-code keeps its source (functions/Makefile).
+Bytecode without a source is never checked against one, so the dates SAM's zip gives the
+files (all 1980-01-01) do not matter, and the build is the same each time (hash-based
+bytecode, no time stamps). It names each file where Lambda finds it (/opt/python/...),
+so a traceback through a library still says which file and line; it shows no source
+line. winback's own code keeps its source (functions/Makefile).
 """
 
 from __future__ import annotations
