@@ -11,10 +11,9 @@ Powertools' Tracer on) plus what Lambda sets (LAMBDA_TASK_ROOT, the trace header
 Lambda's /var/task and /opt are read-only, so a container keeps nothing it compiles:
 every run here compiles what the artifact does not ship as bytecode, as each cold start
 does (PYTHONDONTWRITEBYTECODE; otherwise the first run would write the bytecode into the
-build and the others would read it).
-`import boto3` is measured the same way in the same run, every row in turn at each
-run; the median of the runs of each is printed with their ratio. Target: every handler at most 1.5 x `import boto3`,
-tracing on and off.
+build and the others would read it). `import boto3` is measured the same way in the
+same run, every row in turn at each run; the median of the runs of each is printed with
+their ratio. Target: every handler at most 1.5 x `import boto3`, tracing on and off.
 
 The same run measures the stack's floor: boto3, Powertools' Logger, Metrics and Tracer,
 pydantic with one model and pynamodb's Model, imported and set up as every handler that

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import platform
+import py_compile
 import shutil
 import subprocess
 import sys
@@ -206,12 +207,18 @@ def test_the_artifact_check_finds_what_does_not_belong(shipped: artifact.Build, 
     (broken.layers[0] / "late.py").write_text("ADDED = 'after the build compiled the layer'\n")
     handlers = broken.function_dir("WebhooksFunction") / "winback" / "handlers"
     shutil.rmtree(handlers / "__pycache__")
+    stamped = broken.function_dir("ErasureFunction") / "winback" / "handlers" / "erasure.py"
+    py_compile.compile(str(stamped), invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
     found = artifact.problems(broken)
     layer = broken.layers[0].parent.name
     assert f"{layer}: no bytecode for 1 modules (first late.py); {READ_ONLY}" in found
     compiled_away = len(list(handlers.glob("*.py")))
     first = sorted(handlers.glob("*.py"))[0].relative_to(broken.function_dir("WebhooksFunction"))
     assert f"WebhooksFunction: no bytecode for {compiled_away} modules (first {first}); {READ_ONLY}" in found
+    assert (
+        "ErasureFunction: 1 modules have bytecode checked by time stamp (first winback/handlers/erasure.py); "
+        "SAM's zip dates every file 1980-01-01, so every cold start would compile them"
+    ) in found
     assert "the dependency layer ships botocore" in found
     assert "OrderEventsFunction: the function holds ['winback_local'] besides the winback package" in found
     assert f"{x86.relative_to(broken.layers[0])} is not built for arm64" in found

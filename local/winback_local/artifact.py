@@ -27,6 +27,7 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "
 # Never in a Lambda artifact: the dev side.
 DEV_ONLY = ("winback_local", "moto", "pytest", "tests", "hypothesis", "css_inline")
 ELF_MACHINE = {"arm64": 0xB7, "x86_64": 0x3E}
+PYC_HASH_BASED = 0b01  # the flags word of a .pyc header (PEP 552)
 
 
 @dataclass
@@ -86,6 +87,31 @@ def _elf_machine(path: Path) -> int:
     return int.from_bytes(header[18:20], "little")
 
 
+def _bytecode_problems(folder: Path, label: str) -> list[str]:
+    """Lambda's file system is read-only: a module without bytecode is compiled at every
+    cold start, and so is one whose bytecode is checked by time stamp, as SAM's zip dates
+    every file 1980-01-01."""
+    uncompiled, stamped = [], []
+    for source in sorted(folder.rglob("*.py")):
+        cache = Path(cache_from_source(source))
+        if not cache.exists():
+            uncompiled.append(source.relative_to(folder))
+        elif not int.from_bytes(cache.read_bytes()[4:8], "little") & PYC_HASH_BASED:
+            stamped.append(source.relative_to(folder))
+    found = []
+    if uncompiled:
+        found.append(
+            f"{label}: no bytecode for {len(uncompiled)} modules (first {uncompiled[0]}); "
+            "Lambda's file system is read-only, so every cold start would compile them"
+        )
+    if stamped:
+        found.append(
+            f"{label}: {len(stamped)} modules have bytecode checked by time stamp (first {stamped[0]}); "
+            "SAM's zip dates every file 1980-01-01, so every cold start would compile them"
+        )
+    return found
+
+
 def problems(built: Build) -> list[str]:
     found = []
     for name, (_, total) in sizes(built).items():
@@ -104,13 +130,7 @@ def problems(built: Build) -> list[str]:
             if any(folder.rglob(package)):
                 found.append(f"{folder.name}: holds {package}")
     for folder in [deps, *(built.function_dir(n) for n in built.stack.functions)]:
-        uncompiled = sorted(source for source in folder.rglob("*.py") if not Path(cache_from_source(source)).exists())
-        if uncompiled:
-            label = folder.parent.name if folder == deps else folder.name
-            found.append(
-                f"{label}: no bytecode for {len(uncompiled)} modules (first {uncompiled[0].relative_to(folder)}); "
-                "Lambda's file system is read-only, so every cold start would compile them"
-            )
+        found.extend(_bytecode_problems(folder, folder.parent.name if folder == deps else folder.name))
     expected = ELF_MACHINE[built.architecture]
     for native in deps.rglob("*.so"):
         if _elf_machine(native) != expected:
