@@ -126,11 +126,11 @@ def problems(built: Build) -> list[str]:
         if (deps / package).exists():
             found.append(f"the dependency layer ships {package}")
     for folder in [deps, *(built.function_dir(n) for n in built.stack.functions)]:
+        label = folder.parent.name if folder == deps else folder.name  # the layer's folder is python/
         for package in DEV_ONLY:
             if any(folder.rglob(package)):
-                found.append(f"{folder.name}: holds {package}")
-    for folder in [deps, *(built.function_dir(n) for n in built.stack.functions)]:
-        found.extend(_bytecode_problems(folder, folder.parent.name if folder == deps else folder.name))
+                found.append(f"{label}: holds {package}")
+        found.extend(_bytecode_problems(folder, label))
     expected = ELF_MACHINE[built.architecture]
     for native in deps.rglob("*.so"):
         if _elf_machine(native) != expected:
