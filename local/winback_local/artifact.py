@@ -27,7 +27,7 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "
 # Never in a Lambda artifact: the dev side.
 DEV_ONLY = ("winback_local", "moto", "pytest", "tests", "hypothesis", "css_inline")
 ELF_MACHINE = {"arm64": 0xB7, "x86_64": 0x3E}
-PYC_HASH_BASED = 0b01  # the flags word of a .pyc header (PEP 552)
+PYC_HASH_BASED = 0b01  # in the flags word of a .pyc header
 
 
 @dataclass
@@ -87,6 +87,12 @@ def _elf_machine(path: Path) -> int:
     return int.from_bytes(header[18:20], "little")
 
 
+def _pyc_flags(cache: Path) -> int:
+    """The flags word of a .pyc header (PEP 552): the header alone, not the whole file."""
+    with cache.open("rb") as pyc:
+        return int.from_bytes(pyc.read(8)[4:8], "little")
+
+
 def _bytecode_problems(folder: Path, label: str) -> list[str]:
     """Lambda's file system is read-only: a module without bytecode is compiled at every
     cold start, and so is one whose bytecode is checked by time stamp, as SAM's zip dates
@@ -96,7 +102,7 @@ def _bytecode_problems(folder: Path, label: str) -> list[str]:
         cache = Path(cache_from_source(source))
         if not cache.exists():
             uncompiled.append(source.relative_to(folder))
-        elif not int.from_bytes(cache.read_bytes()[4:8], "little") & PYC_HASH_BASED:
+        elif not _pyc_flags(cache) & PYC_HASH_BASED:
             stamped.append(source.relative_to(folder))
     found = []
     if uncompiled:
