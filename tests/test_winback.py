@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 from collections import Counter
+from datetime import timedelta
 
 import boto3
 import pytest
@@ -14,7 +15,7 @@ from winback_helpers import lapsed_shop, old_customers_buy, winback_campaign
 
 from conftest import Harness, at, contact, parts
 from winback.aws.store import ContactRecord
-from winback.domain import segments, winback
+from winback.domain import pools, segments, winback
 
 SECOND_NIGHT = at(days=1, hours=16)  # 2026-03-04T01:00Z: the run after O1 and O2 bought
 OFFER = at(days=2)  # eight hours later
@@ -142,6 +143,22 @@ def test_an_empty_pool_skips_the_email_with_its_reason() -> None:
         assert stack.rt.outbox == []
         assert stack.entries("coupon.skipped", contact_id="T", reason="pool_empty")
         assert [e["outcome"] for e in stack.entries("flow.ended", flow="winback")] == ["skipped_no_coupon"]
+
+
+def test_an_empty_pool_takes_neither_the_contacts_slot_nor_the_cool_down() -> None:
+    """Nothing went out, so nothing may count as sent: once the merchant loads codes, T
+    can be offered one at once, not after the 4-hour gap or the 90-day cool-down."""
+    with lapsed_shop(codes=0) as stack:
+        old_customers_buy(stack, at(days=1, hours=1))
+        stack.run_until(OFFER)
+        assert [e["outcome"] for e in stack.entries("flow.ended", flow="winback")] == ["skipped_no_coupon"]
+        stack.run_until(OFFER + timedelta(minutes=30))
+        pools.add_codes("winback-default", ["REFILL-0001"])
+        again = winback.enter("T", "Can't lose them", "2026-03-04b", "manual")  # an entry of its own
+        assert again["enter"], again
+        assert winback.offer("winback-default", "T", again["send_id"], "manual") == {"outcome": "completed"}
+        [sent] = stack.entries("email.sent", contact_id="T")
+        assert sent["coupon_code"] == "REFILL-0001" and sent["at"] == "2026-03-04T09:30:00Z"
 
 
 def test_the_pool_running_low_raises_the_alarm_metric() -> None:

@@ -47,6 +47,31 @@ def grant(contact_id: str, campaign: Campaign, send_id: str, now: datetime) -> b
     return True
 
 
+def unavailable(
+    contact_id: str, campaign: Campaign, send_id: str, now: datetime, currency: str, customer: CustomerRecord | None
+) -> str | None:
+    """Why `offer` would give no coupon now (currency, pool_empty, cooldown; recorded), as
+    far as the contact's record (`customer`, just read) and the pool's count say. A flow
+    whose email means nothing without a coupon asks first, so that an empty pool takes
+    nothing else from the contact: their marketing slot, the campaign's cool-down. Two
+    sends racing for the last code can still both pass here; `offer` then says so."""
+    reason = None
+    if not campaign.coupon.applies_to(currency):
+        reason = "currency"
+    elif campaign.coupon.pool and pools.remaining(campaign.id) <= 0 and pools.issued(send_id) is None:
+        reason = "pool_empty"
+    elif (
+        customer is not None
+        and customer.last_coupon_at is not None
+        and customer.last_coupon_at > now - timedelta(days=campaign.coupon_cooldown_days)
+        and customer.last_coupon_for != send_id
+    ):
+        reason = "cooldown"
+    if reason:
+        journal.record("coupon.skipped", contact_id=contact_id, campaign=campaign.id, reason=reason)
+    return reason
+
+
 def offer(
     contact_id: str, campaign: Campaign, send_id: str, source: str, now: datetime, currency: str, **fields: Any
 ) -> str | None:

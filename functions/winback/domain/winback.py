@@ -3,9 +3,10 @@
 "Contact Segment Entered" (the daily RFM job) starts the flow. `enter` picks the
 campaign for the segment and checks the contact: an email, marketing consent, enough
 orders, not within the campaign's cool-down, not a duplicate of the same entry. After
-the wait, `offer` checks consent again and whether they bought in the last hours, then
-gives them a coupon (a unique pool code by default) and sends the email. Each decision
-is recorded with its reason.
+the wait, `offer` checks consent again and whether they bought in the last hours, asks
+whether there is a coupon for them (before taking their marketing slot or the campaign's
+cool-down: without a coupon there is no email), then gives them one (a unique pool code
+by default) and sends the email. Each decision is recorded with its reason.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ def offer(campaign_id: str, contact_id: str, send_id: str, execution: str) -> di
         journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason=reason)
         return _end(execution, contact_id, f"skipped_{reason}")
     assert person is not None
+    if coupons.unavailable(contact_id, campaign, send_id, now, reporting_currency(), customer):
+        return _no_coupon(execution, contact_id, campaign)
     held = sending.hold(person, campaign, send_id, OFFER_HELD_AT_MOST, customer)
     if held and "skip" in held:
         return _end(execution, contact_id, f"skipped_{held['skip']}")
@@ -118,9 +121,8 @@ def offer(campaign_id: str, contact_id: str, send_id: str, execution: str) -> di
         sending.hold_out(send_id, person, campaign, campaign.template)
         return _end(execution, contact_id, "held_out")
     code = coupons.offer(contact_id, campaign, send_id, f"winback#{contact_id}", now, reporting_currency())
-    if code is None:
-        journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason="no_coupon")
-        return _end(execution, contact_id, "skipped_no_coupon")
+    if code is None:  # another send took the last code since `unavailable` looked
+        return _no_coupon(execution, contact_id, campaign)
     if campaign.coupon.pool:
         _warn_if_pool_low(campaign)
     best_sellers = catalogue.best_sellers(campaign.products) if campaign.products else []
@@ -129,6 +131,11 @@ def offer(campaign_id: str, contact_id: str, send_id: str, execution: str) -> di
         send_id, person=person, campaign=campaign, template=campaign.template, content=content, coupon_code=code
     )
     return _end(execution, contact_id, "completed")
+
+
+def _no_coupon(execution: str, contact_id: str, campaign: WinBackCampaign) -> dict[str, Any]:
+    journal.record("email.skipped", contact_id=contact_id, campaign=campaign.id, reason="no_coupon")
+    return _end(execution, contact_id, "skipped_no_coupon")
 
 
 def _claim_cooldown(campaign: WinBackCampaign, contact_id: str, send_id: str, now: datetime) -> bool:
