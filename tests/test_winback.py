@@ -161,6 +161,15 @@ def test_an_empty_pool_takes_neither_the_contacts_slot_nor_the_cool_down() -> No
         assert sent["coupon_code"] == "REFILL-0001" and sent["at"] == "2026-03-04T09:30:00Z"
 
 
+def test_with_an_empty_pool_a_held_out_contact_is_skipped_too_not_counted_as_held_out() -> None:
+    """The holdout is the comparison for contacts who got a code: T could not have had one."""
+    with lapsed_shop([winback_campaign(min_orders=2, holdout_percent=100)], codes=0) as stack:
+        old_customers_buy(stack, at(days=1, hours=1))
+        stack.run_until(OFFER)
+        assert [e["outcome"] for e in stack.entries("flow.ended", flow="winback")] == ["skipped_no_coupon"]
+        assert stack.entries("email.held_out") == []
+
+
 def test_the_pool_running_low_raises_the_alarm_metric() -> None:
     with lapsed_shop([winback_campaign(min_orders=2, pool_low_at=3)], codes=3) as stack:
         old_customers_buy(stack, at(days=1, hours=1))
