@@ -27,12 +27,17 @@ ALREADY_USED = "already_used"
 OK = "ok"
 
 
+def _cooldown_start(campaign: Campaign, now: datetime) -> datetime:
+    """A coupon given after this moment withholds the next one (`grant`)."""
+    return now - timedelta(days=campaign.coupon_cooldown_days)
+
+
 def grant(contact_id: str, campaign: Campaign, send_id: str, now: datetime) -> bool:
     """May this contact get a coupon now? At most one per cool-down (the campaign's
     `coupon_cooldown_days`, default 30) whatever the campaign, so abandoning carts
     again and again does not farm coupons. The same send asking again (a retried
     task) gets the same answer."""
-    since = now - timedelta(days=campaign.coupon_cooldown_days)
+    since = _cooldown_start(campaign, now)
     try:
         CustomerRecord(contact_id).update(
             actions=[CustomerRecord.last_coupon_at.set(now), CustomerRecord.last_coupon_for.set(send_id)],
@@ -63,8 +68,8 @@ def unavailable(
     elif (
         customer is not None
         and customer.last_coupon_at is not None
-        and customer.last_coupon_at > now - timedelta(days=campaign.coupon_cooldown_days)
-        and customer.last_coupon_for != send_id
+        and customer.last_coupon_at > _cooldown_start(campaign, now)
+        and customer.last_coupon_for != send_id  # as `grant`'s condition reads the record
     ):
         reason = "cooldown"
     if reason:
