@@ -4,7 +4,9 @@
 
 Every default campaign runs (all flows on: unpaid-order recovery, confirmation and
 second purchase, abandoned carts, the daily RFM job and win-back); --only-unpaid keeps
-the unpaid-order flow alone.
+the unpaid-order flow alone. No coupon codes are loaded, so the win-back offers (about
+a quarter of the contacts enter "Can't lose them" on the second night: one order each,
+R decides) end as `skipped_no_coupon`, as they would on AWS with an empty pool.
 
 A mix as the cost model assumes: 40% pay within the 30-minute delay, 20% pay after
 the coupon email, 40% never pay. Orders arrive over the first 12 hours. Prints the
