@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -63,23 +65,37 @@ STOPPED, PAST, NONE = "stopped", "past", "none"
 WAIT_MARGIN = timedelta(minutes=1)
 
 
+@dataclass(frozen=True)
+class Stop:
+    """What `stop_if_still_in` found: STOPPED, PAST (the execution has moved on, or
+    ended, or Step Functions could not say in time) or NONE (there is no such execution);
+    when STOPPED, the Wait it was stopped in (None if it had not entered a state yet, or
+    if the clock alone said it was still in the first of the Waits)."""
+
+    found: str
+    state: str | None = None
+
+
 def stop_if_still_in(
-    state_machine_env: str, kind: str, key: str, state: str, cause: str, waits_until: datetime | None = None
-) -> str:
-    """Stop the execution for `key` if it is still in `state`, a Wait before anything
-    happened that would need undoing (or has not entered its first state yet).
-    Returns STOPPED, PAST (it has moved on, or ended, or Step Functions could not say in
-    time) or NONE (there is no such execution).
+    state_machine_env: str,
+    kind: str,
+    key: str,
+    states: Collection[str],
+    cause: str,
+    waits_until: datetime | None = None,
+) -> Stop:
+    """Stop the execution for `key` if it is still in one of `states`, Waits before
+    anything happened that would need undoing (or has not entered its first state yet).
 
     Call it after recording what makes the flow pointless (the payment): a task that
     starts after that reads it and does nothing, and one already running has moved
-    the execution past `state`, so it is left to finish. The stop only saves the flow's
+    the execution past those Waits, so it is left to finish. The stop only saves the flow's
     later transitions, so it gives way when Step Functions is throttling or failing
     (GetExecutionHistory refills 20 calls a second by default: a sale's burst of
     payments outruns it) rather than fail the event.
 
-    `waits_until`, when the caller knows it, is the soonest the wait can end (the flow
-    was started with it after this moment was noted). Well before it, the execution is
+    `waits_until`, when the caller knows it, is the soonest the first of `states` can
+    end (the flow was started with it after this moment was noted). Well before it, the execution is
     still waiting: it is stopped without reading its history. Well after it, the
     execution has moved on (or it started late, and its next step finds the payment):
     PAST, without a call. Only near it does the history say.
@@ -91,28 +107,29 @@ def stop_if_still_in(
 
     now = clock.now()
     if waits_until is not None and now >= waits_until + WAIT_MARGIN:
-        return PAST
+        return Stop(PAST)
     surely_waiting = waits_until is not None and now < waits_until - WAIT_MARGIN
     client = _sfn()
     arn = execution_arn(state_machine_env, kind, key)
+    entered = None
     try:
         if not surely_waiting:
             events = client.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=1)["events"]
             newest = max(events, key=lambda event: event["id"]) if events else {}
             entered = newest.get("stateEnteredEventDetails", {}).get("name")
             just_started = newest.get("type") == "ExecutionStarted"  # not yet in its first state
-            if not just_started and (newest.get("type") != "WaitStateEntered" or entered != state):
-                return PAST
+            if not just_started and (newest.get("type") != "WaitStateEntered" or entered not in states):
+                return Stop(PAST)
         client.stop_execution(executionArn=arn, cause=cause)
     except client.exceptions.ExecutionDoesNotExist:
-        return NONE
+        return Stop(NONE)
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         if code not in TRANSIENT_CODES:
             raise
         _note_stop_skipped(code)
-        return PAST
-    return STOPPED
+        return Stop(PAST)
+    return Stop(STOPPED, entered)
 
 
 def _note_stop_skipped(code: str) -> None:

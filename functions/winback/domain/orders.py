@@ -207,8 +207,8 @@ def _end_waiting_flow(order_id: str, outcome: str, remind_after: datetime | None
     so stop it now (one state transition instead of four). Returns what
     flows.stop_if_still_in found."""
     found = flows.stop_if_still_in(
-        UNPAID_FLOW_ENV, "order", order_id, FIRST_WAIT, f"order {outcome} before the reminder", remind_after
-    )
+        UNPAID_FLOW_ENV, "order", order_id, (FIRST_WAIT,), f"order {outcome} before the reminder", remind_after
+    ).found
     if found == flows.STOPPED:
         execution = flows.execution_arn(UNPAID_FLOW_ENV, "order", order_id)
         journal.record("flow.ended", flow="unpaid_order", execution=execution, outcome=outcome, order_id=order_id)
