@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from typing import Any
 
-from flows import BOOK, MUG, checkout, mails, sent, shop
+import pytest
+from flows import BOOK, MUG, ROOT, checkout, mails, sent, shop
 
 from conftest import T0, at, order_created, order_paid
 from winback.domain.sending import variant_for
@@ -130,6 +133,58 @@ def test_an_order_for_the_cart_hands_over_to_the_unpaid_order_flow() -> None:
         assert [e["template"] for e in stack.entries("email.sent")] == ["unpaid_order_coupon"]
         [ended] = stack.entries("flow.ended", cart_id="cart-1")
         assert ended["outcome"] == "ordered"
+
+
+def test_an_order_for_the_cart_stops_its_waiting_series_at_once() -> None:
+    with shop() as stack:
+        stack.send("Checkout Started", checkout())
+        stack.send("Order Created", order_created("o-1", cart_id="cart-1"), when=at(hours=2))
+        stack.run_until(at(days=4))
+        [series] = [e for e in stack.rt.executions() if e["name"] == "cart-cart-1"]
+        assert series["status"] == "ABORTED"  # not left running until its next email was due
+        [ended] = stack.entries("flow.ended", cart_id="cart-1")
+        assert ended["outcome"] == "ordered" and ended["emails_sent"] == 1
+        assert ended["at"] == "2026-03-02T11:00:00Z"  # the moment of the order
+        [billed] = [e for e in stack.rt.ended if e.name == "cart-cart-1"]
+        assert billed.transitions == 4  # first wait, first email, its check, second wait
+
+
+def test_an_order_stops_the_series_only_in_a_wait_before_an_email() -> None:
+    """The waits the early stop trusts are the ASL's waits before each email, as named there."""
+    from winback.domain.carts import WAITS_BEFORE_EMAILS
+
+    asl = json.loads((ROOT / "infra/statemachines/abandoned_cart_series.asl.json").read_text(encoding="utf-8"))
+    emails = ["SendFirstReminder", "SendSecondReminder", "SendOfferReminder"]
+    for wait, emails_sent in WAITS_BEFORE_EMAILS.items():
+        state = asl["States"][wait]
+        assert state["Type"] == "Wait" and state["Next"] == emails[emails_sent]
+    assert "WaitOfferWindow" not in WAITS_BEFORE_EMAILS  # the offer's coupon is out by then
+
+
+def test_an_ordered_series_step_functions_would_not_stop_yields_to_the_resumed_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from winback.aws import flows
+
+    def throttled(**_: Any) -> Any:
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "StopExecution")
+
+    with shop() as stack:
+        for call in ("get_execution_history", "stop_execution"):  # a sale's burst of orders
+            monkeypatch.setattr(flows._sfn(), call, throttled)
+        stack.send("Checkout Started", checkout())
+        stack.send("Order Created", order_created("o-1", cart_id="cart-1"), when=at(minutes=30))
+        stack.send("Order Cancelled", {"order_id": "o-1", "contact_id": "c-42"}, when=at(minutes=40))  # declined
+        stack.run_until(at(days=3, hours=1))
+        # The first series woke at 10:00 and ended there: the cart was ordered during it.
+        [first] = [e for e in stack.entries("flow.ended", cart_id="cart-1") if e["execution"].endswith(":cart-cart-1")]
+        assert first["outcome"] == "ordered" and first["at"] == "2026-03-02T10:00:00Z"
+        stack.run_until(at(days=3, hours=5))  # the offer went at 09:40, valid for 5 hours
+        assert stack.validate("CART10", "c-42", offer_id="any", price="150.00")["valid"]
+        sent_at = [e["at"] for e in sent(stack, CART)]
+        assert sent_at == ["2026-03-02T10:40:00Z", "2026-03-03T09:40:00Z", "2026-03-05T09:40:00Z"]  # once each
 
 
 def test_no_consent_no_cart_email() -> None:

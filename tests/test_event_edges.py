@@ -83,14 +83,20 @@ def test_an_order_from_a_cart_cancelled_unpaid_gives_the_cart_its_remaining_emai
         assert len(sent(stack, "unpaid_order_coupon")) == 1  # while the order waited for payment
 
 
-def test_a_cart_order_cancelled_before_the_next_email_keeps_the_series_going() -> None:
+def test_a_cart_order_cancelled_before_the_next_email_gives_the_cart_one_series_from_the_cancellation() -> None:
     with shop() as stack:
         stack.send("Checkout Started", checkout())
         stack.send("Order Created", order_created("o-9", cart_id="cart-1"), when=at(hours=2))
         stack.send("Order Cancelled", {"order_id": "o-9", "contact_id": "c-42"}, when=at(hours=2, minutes=10))
+        stack.run_until(at(days=3, hours=7))
+        # the offer's coupon is good for its 5 hours from 11:10
+        assert stack.validate("CART10", "c-42", offer_id="any", price="150.00")["valid"]
         stack.run_until(at(days=4))
         steps = [(e["step"], e["at"]) for e in sent(stack, "abandoned_cart")]
-        assert steps == [(1, "2026-03-02T10:00:00Z"), (2, "2026-03-03T09:00:00Z"), (3, "2026-03-05T09:00:00Z")]
+        # the order stopped the first series; the rest go at their offsets from 11:10
+        assert steps == [(1, "2026-03-02T10:00:00Z"), (2, "2026-03-03T11:10:00Z"), (3, "2026-03-05T11:10:00Z")]
+        outcomes = [e["outcome"] for e in stack.entries("flow.ended", flow="abandoned_cart")]
+        assert outcomes == ["ordered", "completed"]
 
 
 def test_an_order_the_shopper_cancelled_themselves_ends_everything() -> None:

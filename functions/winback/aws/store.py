@@ -229,6 +229,7 @@ class CartRecord(Model):
     updated_at = UTCDateTimeAttribute(null=True)  # the event time of the items held
     closed_at = UTCDateTimeAttribute(null=True)
     order_id = UnicodeAttribute(null=True)  # the order that closed it
+    series = UnicodeAttribute(null=True)  # the key of its series since an order was cancelled; None: the first
     expires_at = TTLAttribute(null=True)  # retention
 
 

@@ -27,6 +27,17 @@ if TYPE_CHECKING:
 FLOW = "abandoned_cart"
 HELD_AT_MOST = timedelta(hours=24)  # a cart reminder held longer than this is skipped
 CART_FLOW_ENV = "CART_SERIES_STATE_MACHINE_ARN"
+# The series' waits before its emails (infra/statemachines/abandoned_cart_series.asl.json),
+# each with the emails sent before it: stopped in one of them, a series leaves nothing to
+# undo (the offer's coupon comes with the third email, after its wait).
+WAITS_BEFORE_EMAILS = {
+    "WaitForFirstReminder": 0,
+    "WaitUntilAllowedForFirstReminder": 0,
+    "WaitForSecondReminder": 1,
+    "WaitUntilAllowedForSecondReminder": 1,
+    "WaitForOfferReminder": 2,
+    "WaitUntilAllowedForOfferReminder": 2,
+}
 
 
 def _campaign_for_carts() -> CartCampaign | None:
@@ -111,9 +122,10 @@ def _start_series(
 
 def _emptied(cart_id: str, contact_id: str, at: datetime) -> None:
     """The shopper emptied the cart: nothing left to remind them of, so the series ends
-    before its next email (and never starts for a cart first seen empty)."""
+    now (and never starts for a cart first seen empty)."""
+    cart = CartRecord(cart_id)
     try:
-        CartRecord(cart_id).update(
+        cart.update(
             actions=[
                 CartRecord.status.set("emptied"),
                 CartRecord.contact_id.set(CartRecord.contact_id | contact_id),
@@ -131,13 +143,15 @@ def _emptied(cart_id: str, contact_id: str, at: datetime) -> None:
             raise
         return  # ordered already, or an older checkout arriving late
     journal.record("cart.emptied", cart_id=cart_id, contact_id=contact_id)
+    _stop_series(cart, "emptied")
 
 
 def close(cart_id: str, order_id: str, at: datetime) -> None:
-    """An order was placed for this cart: the series ends before its next email
-    (the unpaid-order flow takes over while the order is unpaid)."""
+    """An order was placed for this cart: the series ends now (the unpaid-order flow
+    takes over while the order is unpaid)."""
+    cart = CartRecord(cart_id)
     try:
-        CartRecord(cart_id).update(
+        cart.update(
             actions=[
                 CartRecord.status.set("ordered"),
                 CartRecord.order_id.set(order_id),
@@ -148,17 +162,50 @@ def close(cart_id: str, order_id: str, at: datetime) -> None:
     except UpdateError as error:
         if not condition_failed(error):
             raise
+        return
+    _stop_series(cart, "ordered")
+
+
+def _series_key(cart: CartRecord) -> str:
+    return cart.series or cart.cart_id
+
+
+def _is_current(cart: CartRecord, execution: str) -> bool:
+    """Is `execution` (an ARN) the cart's series? An order for the cart ends a series,
+    and its cancellation starts the next one: an earlier series that was not stopped
+    then (Step Functions throttling, or a step under way) must leave the cart to it."""
+    return execution.rsplit(":", 1)[-1] == flows.execution_name("cart", _series_key(cart))
+
+
+def _stop_series(cart: CartRecord, outcome: str) -> None:
+    """Stop the cart's series if it waits for its next email: it would only wake to
+    end. Otherwise (or if Step Functions cannot say in time) its next step ends it."""
+    if cart.started_at is None or _campaign_for_carts() is None:
+        return  # never a series: no checkout with items, or no cart campaign
+    key = _series_key(cart)
+    stop = flows.stop_if_still_in(CART_FLOW_ENV, "cart", key, tuple(WAITS_BEFORE_EMAILS), f"cart {outcome}")
+    if stop.found == flows.STOPPED:
+        journal.record(
+            "flow.ended",
+            flow=FLOW,
+            execution=flows.execution_arn(CART_FLOW_ENV, "cart", key),
+            outcome=outcome,
+            cart_id=cart.cart_id,
+            emails_sent=WAITS_BEFORE_EMAILS.get(stop.state or "", 0),
+        )
 
 
 def resume(cart_id: str, order_id: str, at: datetime) -> None:
     """The order made from this cart was cancelled unpaid (a declined or expired
     payment): the cart is abandoned again, so its series resumes, each email not yet
     sent at its usual offset counted from the cancellation. Once per order."""
+    key = f"{cart_id}#after#{order_id}"
     try:
         CartRecord(cart_id).update(
             actions=[
                 CartRecord.status.set("open"),
                 CartRecord.started_at.set(at),
+                CartRecord.series.set(key),
                 CartRecord.order_id.remove(),
                 CartRecord.closed_at.remove(),
             ],
@@ -168,7 +215,7 @@ def resume(cart_id: str, order_id: str, at: datetime) -> None:
         if not condition_failed(error):
             raise
         return  # not this order's cart any more, or bought meanwhile
-    _start_series(cart_id, f"{cart_id}#after#{order_id}", at, record=True, resumed=True)
+    _start_series(cart_id, key, at, record=True, resumed=True)
 
 
 def _customer(cart: CartRecord) -> CustomerRecord | None:
@@ -201,6 +248,8 @@ def _end(execution: str, cart_id: str, outcome: str, **fields: Any) -> dict[str,
 def remind(cart_id: str, campaign_id: str, execution: str, step: int) -> dict[str, Any]:
     """Email `step` (1 need help, 2 on hold, 3 the offer) unless the cart was bought."""
     cart = CartRecord.get(cart_id, consistent_read=True)
+    if not _is_current(cart, execution):
+        return _end(execution, cart_id, "ordered", emails_sent=step - 1)
     customer = _customer(cart)
     outcome = _ended_by_purchase(cart, customer)
     if outcome:
@@ -281,6 +330,9 @@ def end_series(cart_id: str, campaign_id: str, execution: str) -> dict[str, Any]
     campaign = campaign_store.get(campaign_id, CartCampaign)
     if cart.contact_id:
         coupons.leave_list(campaign, cart.contact_id, f"cart#{cart_id}")
-    outcome = _ended_by_purchase(cart, _customer(cart)) or "completed"
+    if not _is_current(cart, execution):
+        outcome = "ordered"  # and cancelled: the cart's next series goes on
+    else:
+        outcome = _ended_by_purchase(cart, _customer(cart)) or "completed"
     journal.record("flow.ended", flow=FLOW, execution=execution, outcome=outcome, cart_id=cart_id)
     return {"outcome": outcome}
