@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from flows import BOOK, MUG, ROOT, checkout, mails, sent, shop
+from flows import BOOK, MUG, checkout, mails, sent, shop
 
 from conftest import T0, at, order_created, order_paid
 from winback.domain.sending import variant_for
@@ -147,18 +146,6 @@ def test_an_order_for_the_cart_stops_its_waiting_series_at_once() -> None:
         assert ended["at"] == "2026-03-02T11:00:00Z"  # the moment of the order
         [billed] = [e for e in stack.rt.ended if e.name == "cart-cart-1"]
         assert billed.transitions == 4  # first wait, first email, its check, second wait
-
-
-def test_an_order_stops_the_series_only_in_a_wait_before_an_email() -> None:
-    """The waits the early stop trusts are the ASL's waits before each email, as named there."""
-    from winback.domain.carts import WAITS_BEFORE_EMAILS
-
-    asl = json.loads((ROOT / "infra/statemachines/abandoned_cart_series.asl.json").read_text(encoding="utf-8"))
-    emails = ["SendFirstReminder", "SendSecondReminder", "SendOfferReminder"]
-    for wait, emails_sent in WAITS_BEFORE_EMAILS.items():
-        state = asl["States"][wait]
-        assert state["Type"] == "Wait" and state["Next"] == emails[emails_sent]
-    assert "WaitOfferWindow" not in WAITS_BEFORE_EMAILS  # the offer's coupon is out by then
 
 
 def test_an_ordered_series_step_functions_would_not_stop_yields_to_the_resumed_one(

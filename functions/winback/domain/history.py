@@ -30,10 +30,10 @@ def entry(order_id: str, paid_at: datetime, total: Decimal, currency: str) -> st
     return SEPARATOR.join((order_id, clock.iso(paid_at), str(total), currency))
 
 
-def record_paid(contact_id: str, order_id: str, paid_at: datetime, total: Decimal, currency: str) -> int:
+def record_paid(contact_id: str, order_id: str, paid_at: datetime, total: Decimal, currency: str) -> set[str]:
     """Adds the payment to the history, to the set of paid orders and, unless a newer
     payment is already there, as the last payment (a cart series stops on it), in one
-    write. Returns how many orders of theirs are paid: a set, so a duplicate counts once."""
+    write. Returns the orders of theirs that are paid: a set, so a duplicate counts once."""
     customer = CustomerRecord(contact_id)
     added: list[Action] = [
         CustomerRecord.purchases.add({entry(order_id, paid_at, total, currency)}),
@@ -48,7 +48,7 @@ def record_paid(contact_id: str, order_id: str, paid_at: datetime, total: Decima
         if not condition_failed(error):
             raise
         customer.update(actions=added)  # an older payment, heard late
-    return len(customer.paid_orders or ())
+    return set(customer.paid_orders or ())
 
 
 def record_refund(contact_id: str, order_id: str) -> None:

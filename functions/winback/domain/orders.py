@@ -183,10 +183,13 @@ def order_paid(event: OrderEvent, detail: OrderPaid) -> None:
     paid_orders = history.record_paid(detail.contact_id, detail.order_id, event.time, detail.total, detail.currency)
     if order.cancelled_at is not None and order.cancelled_at >= event.time:
         history.record_refund(detail.contact_id, detail.order_id)  # cancelled after this payment, heard first
-    if _purchases_matter():
-        purchases.start(order, paid_orders, event.time)
+    post_purchase = _purchases_matter()
+    if post_purchase:
+        purchases.start(order, len(paid_orders), event.time)
     if not first:
         return
+    if post_purchase and len(paid_orders) == 2:  # the first order's flow waits for nothing now
+        purchases.end_second_purchase_wait(*(paid_orders - {detail.order_id}))
     revenue.credit(order, detail.contact_id, event.time, detail.total, detail.currency)
     if _end_waiting_flow(detail.order_id, "paid", order.remind_after) == flows.PAST:
         _end_coupon_now(order)  # the flow may have put them on the coupon list

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 FLOW = "post_purchase"
 POST_PURCHASE_FLOW_ENV = "POST_PURCHASE_STATE_MACHINE_ARN"
 SECOND_PURCHASE_HELD_AT_MOST = timedelta(days=7)  # held longer than this, the email is skipped
+# The flow's waits before the second-purchase email (infra/statemachines/post_purchase.asl.json):
+# stopped in one of them, it leaves nothing to undo (the incentive comes with the email).
+WAITS_BEFORE_SECOND_PURCHASE = ("WaitBeforeSecondPurchaseEmail", "WaitUntilAllowedForSecondPurchase")
 
 
 class OrderNotYetKnown(TransientError):
@@ -67,6 +70,17 @@ def start(order: OrderRecord, paid_orders: int, paid_at: datetime) -> None:
         journal.record("flow.started", flow=FLOW, campaign=campaign.id, execution=execution, order_id=order.order_id)
         if order.contact_id:  # noted only if the night moved it
             sending.note_quiet_hours(due, planned, order.contact_id, campaign.id, order_id=order.order_id)
+
+
+def end_second_purchase_wait(first_order_id: str) -> None:
+    """The contact bought a second time: the flow of their first order, if it waits to
+    send the second-purchase email, stops now rather than wake only to end (its step
+    ends it otherwise, as when Step Functions cannot say in time)."""
+    stop = flows.stop_if_still_in(
+        POST_PURCHASE_FLOW_ENV, "purchase", first_order_id, WAITS_BEFORE_SECOND_PURCHASE, "bought again"
+    )
+    if stop.found == flows.STOPPED:
+        _end(flows.execution_arn(POST_PURCHASE_FLOW_ENV, "purchase", first_order_id), first_order_id, "bought_again")
 
 
 def _end(execution: str, order_id: str, outcome: str) -> dict[str, Any]:
