@@ -3,6 +3,8 @@ detail-type, an emptied cart, an order from a cart that is then cancelled."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flows import checkout, sent, shop
 
@@ -107,3 +109,32 @@ def test_an_order_the_shopper_cancelled_themselves_ends_everything() -> None:
         stack.send("Order Cancelled", cancel, when=at(hours=2, minutes=10))
         stack.run_until(at(days=4))
         assert [e["step"] for e in sent(stack, "abandoned_cart")] == [1]
+
+
+def test_a_cancellation_retried_after_a_failed_start_still_resumes_the_cart(monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import ClientError
+
+    from winback.aws import flows
+
+    refused: list[str] = []
+
+    with shop() as stack:
+        client = flows._sfn()
+        real = client.start_execution
+
+        def throttled_once(**request: Any) -> Any:
+            if "_after_" in request["name"] and not refused:
+                refused.append(request["name"])
+                error = {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
+                raise ClientError(error, "StartExecution")  # type: ignore[arg-type]
+            return real(**request)
+
+        monkeypatch.setattr(client, "start_execution", throttled_once)
+        stack.send("Checkout Started", checkout())
+        stack.send("Order Created", order_created("o-9", cart_id="cart-1"), when=at(minutes=30))
+        stack.send("Order Cancelled", {"order_id": "o-9", "contact_id": "c-42"}, when=at(minutes=40))
+        stack.run_until(at(days=4))
+        assert refused  # the first try failed, and the queue gave the event back
+        assert [e["step"] for e in sent(stack, "abandoned_cart")] == [1, 2, 3]
+        resumed = [e for e in stack.entries("flow.ended", cart_id="cart-1") if "_after_" in e["execution"]]
+        assert [e["outcome"] for e in resumed] == ["completed"]

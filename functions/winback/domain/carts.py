@@ -199,7 +199,7 @@ def resume(cart_id: str, order_id: str, at: datetime) -> None:
     """The order made from this cart was cancelled unpaid (a declined or expired
     payment): the cart is abandoned again, so its series resumes, each email not yet
     sent at its usual offset counted from the cancellation. Once per order."""
-    key = f"{cart_id}#after#{order_id}"
+    key, first = f"{cart_id}#after#{order_id}", True
     try:
         CartRecord(cart_id).update(
             actions=[
@@ -214,8 +214,13 @@ def resume(cart_id: str, order_id: str, at: datetime) -> None:
     except UpdateError as error:
         if not condition_failed(error):
             raise
-        return  # not this order's cart any more, or bought meanwhile
-    _start_series(cart_id, key, at, record=True, resumed=True)
+        cart = find(CartRecord, cart_id)
+        if cart is None or cart.status != "open" or cart.series != key:
+            return  # not this order's cart any more, or bought meanwhile
+        # This cancellation reopened the cart already: started again (by name, one series),
+        # as a retry after a failed start must still start it.
+        first = False
+    _start_series(cart_id, key, at, record=first, resumed=True)
 
 
 def _customer(cart: CartRecord) -> CustomerRecord | None:

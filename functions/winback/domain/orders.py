@@ -248,17 +248,20 @@ def order_cancelled(event: OrderEvent, detail: OrderCancelled) -> None:
     except UpdateError as error:
         if not condition_failed(error):
             raise
-        _refund_if_paid(event, detail)
-        return
-    _end_waiting_flow(detail.order_id, "cancelled")
+        order = OrderRecord.get(detail.order_id, consistent_read=True)
+        if order.status != "cancelled" or order.cancelled_at != event.time:
+            _refund_if_paid(event, detail, order)
+            return
+        # This cancellation, again: a retry finishes what a failed delivery started.
+    else:
+        _end_waiting_flow(detail.order_id, "cancelled")
     if order.cart_id and (detail.reason or "").lower() not in FINAL_CANCEL_REASONS:
         carts.resume(order.cart_id, detail.order_id, event.time)
 
 
-def _refund_if_paid(event: OrderEvent, detail: OrderCancelled) -> None:
+def _refund_if_paid(event: OrderEvent, detail: OrderCancelled, order: OrderRecord) -> None:
     """A cancellation of a paid order, dated after its payment, is a refund: the order
     leaves the contact's purchase history (RFM, win-back)."""
-    order = OrderRecord.get(detail.order_id, consistent_read=True)
     if order.status == "paid" and order.paid_at is not None and event.time >= order.paid_at:
         history.record_refund(order.contact_id or detail.contact_id, detail.order_id)
         journal.record("order.refunded", order_id=detail.order_id, contact_id=detail.contact_id)
