@@ -62,6 +62,19 @@ def test_a_customer_entering_the_segment_gets_a_unique_code_eight_hours_later() 
         assert ended["outcome"] == "completed"
 
 
+def test_only_an_entry_into_a_campaigns_segment_starts_a_win_back_flow() -> None:
+    """Every entry into any segment is announced on the bus, for any rule to hear; the
+    win-back flow hears only those a campaign watches (at a million contacts, tens of
+    thousands a day, each a Lambda call and three transitions to end at once)."""
+    with lapsed_shop() as stack:
+        old_customers_buy(stack, at(days=1, hours=1))
+        stack.run_until(at(days=2))
+        announced = sum(run["entered"] for run in stack.entries("rfm.computed"))
+        flows = [e for e in stack.rt.executions() if ":WinBackStateMachine:" in e["executionArn"]]
+        assert announced > 3 and len(flows) == 3  # T, N4 and N5 entered "Can't lose them"
+        assert sorted(e["contact_id"] for e in stack.entries("segment.entered")) == ["N4", "N5", "T"]
+
+
 def test_a_purchase_during_the_wait_ends_the_flow_without_a_coupon() -> None:
     with lapsed_shop() as stack:
         old_customers_buy(stack, at(days=1, hours=1))

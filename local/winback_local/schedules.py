@@ -53,10 +53,17 @@ def _events(stack: Stack, kind: str) -> list[tuple[str, dict[str, Any]]]:
 def rules(stack: Stack, resolver: Resolver) -> list[Rule]:
     from moto.events.models import EventPattern
 
+    def resolved(value: Any) -> Any:
+        """The pattern with its !Ref and !Sub resolved, at any depth ({"exists": true} kept)."""
+        if isinstance(value, dict):
+            return {key: resolved(inner) for key, inner in value.items()}
+        if isinstance(value, list):
+            return [resolved(inner) for inner in value]
+        return value if isinstance(value, bool | int | float) else resolver.resolve(value)
+
     found = []
     for logical_id, properties in _events(stack, "EventBridgeRule"):
-        pattern = {k: [resolver.resolve(v) for v in values] for k, values in properties["Pattern"].items()}
-        found.append(Rule(EventPattern.load(json.dumps(pattern)), logical_id))
+        found.append(Rule(EventPattern.load(json.dumps(resolved(properties["Pattern"]))), logical_id))
     return found
 
 

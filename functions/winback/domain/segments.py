@@ -6,9 +6,11 @@
    stored, so a second run the same day scores exactly as the first.
 3. `score` (per part, in parallel): each contact's scores and segment; only contacts whose
    scores changed are written, with the segment before, the day it changed and why. A
-   contact entering a segment is announced on the bus as "Contact Segment Entered"
-   (before the write, so a run that dies between the two announces it again the next
-   time instead of never: the win-back flow ignores the duplicate).
+   contact entering a segment is announced on the bus as "Contact Segment Entered",
+   naming the win-back campaign that watches the segment if one does (the flow's rule
+   hears only those). Announced before the write, so a run that dies between the two
+   announces it again the next time instead of never: the win-back flow ignores the
+   duplicate.
 4. `finish`: the counts, recorded; the baseline marker cleared.
 
 Idempotent: the write is conditional on the day, and an unchanged contact is not
@@ -25,11 +27,12 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from winback.aws import bus, journal
+from winback.aws import bus, campaign_store, journal
 from winback.aws.errors import TransientError
 from winback.aws.store import CustomerRecord, RfmRun, condition_failed, find
 from winback.domain import history
 from winback.model import clock
+from winback.model.campaigns import winback_for
 from winback.model.rfm import Cuts, Histograms, Raw, cause, raw, segment_of
 
 ENTERED = "Contact Segment Entered"
@@ -97,6 +100,7 @@ def score(day: str, part: int, parts: int, baseline: bool) -> dict[str, Any]:
     if run is None or run.data["cuts"] is None:
         return {"part": part, "changed": 0, "entered": 0}
     cuts = Cuts.from_json(run.data["cuts"])
+    campaigns = campaign_store.all_campaigns()
     changed: list[tuple[CustomerRecord, dict[str, Any]]] = []
     announced: list[dict[str, Any]] = []
     counts = {"part": part, "changed": 0, "entered": 0}
@@ -111,16 +115,12 @@ def score(day: str, part: int, parts: int, baseline: bool) -> dict[str, Any]:
         update = {"segment": segment, "scores": code, "raw": value, "cause": why}
         changed.append((customer, update))
         if segment is not None and segment != customer.segment and not baseline:
-            announced.append(
-                {
-                    "contact_id": customer.contact_id,
-                    "from": customer.segment,
-                    "to": segment,
-                    "day": day,
-                    "scores": code,
-                    "cause": why,
-                }
-            )
+            entry = {"contact_id": customer.contact_id, "from": customer.segment, "to": segment}
+            entry |= {"day": day, "scores": code, "cause": why}
+            campaign = winback_for(campaigns, segment)
+            if campaign is not None:  # the win-back flow's rule hears only these
+                entry["campaign_id"] = campaign.id
+            announced.append(entry)
         if len(changed) >= bus.BATCH:
             _flush(day, changed, announced, counts)
     _flush(day, changed, announced, counts)

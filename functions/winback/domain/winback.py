@@ -20,7 +20,7 @@ from winback.aws import campaign_store, journal
 from winback.aws.store import ContactRecord, CustomerRecord, SendRecord, condition_failed, find
 from winback.domain import catalogue, coupons, history, pools, sending
 from winback.model import clock
-from winback.model.campaigns import WinBackCampaign
+from winback.model.campaigns import WinBackCampaign, winback_for
 from winback.model.money import reporting_currency
 
 if TYPE_CHECKING:
@@ -28,11 +28,6 @@ if TYPE_CHECKING:
 
 FLOW = "winback"
 OFFER_HELD_AT_MOST = timedelta(days=7)  # held longer than this, the offer is skipped
-
-
-def _campaign_for(segment: str) -> WinBackCampaign | None:
-    found = [c for c in campaign_store.all_campaigns() if isinstance(c, WinBackCampaign) and c.enabled]
-    return next((c for c in found if c.segment == segment), None)
 
 
 def _skip(contact_id: str, campaign_id: str, reason: str, **fields: Any) -> dict[str, Any]:
@@ -51,7 +46,7 @@ def _within_cooldown(campaign: WinBackCampaign, contact_id: str, now: datetime) 
 
 def enter(contact_id: str, segment: str, day: str, execution: str) -> dict[str, Any]:
     """A contact entered `segment` on `day`: does a campaign take them?"""
-    campaign = _campaign_for(segment)
+    campaign = winback_for(campaign_store.all_campaigns(), segment)
     if campaign is None:
         return {"enter": False, "outcome": "no_campaign"}
     journal.record("segment.entered", campaign=campaign.id, contact_id=contact_id, segment=segment)

@@ -352,6 +352,11 @@ def default_campaigns() -> list[Campaign]:
     return parse_campaigns(yaml.safe_load(text), "default campaigns")
 
 
+def winback_for(campaigns: list[Campaign], segment: str) -> WinBackCampaign | None:
+    """The enabled win-back campaign for contacts entering `segment`."""
+    return next((c for c in campaigns if isinstance(c, WinBackCampaign) and c.enabled and c.segment == segment), None)
+
+
 def choose_campaign(campaigns: list[Campaign], offer_id: str, flow: str = "unpaid_order") -> Campaign | None:
     """The enabled campaign of `flow` for an offer: one that names it wins over a catch-all."""
     enabled = [c for c in campaigns if c.enabled and c.flow == flow]
