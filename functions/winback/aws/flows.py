@@ -89,16 +89,16 @@ def stop_if_still_in(
 
     Call it after recording what makes the flow pointless (the payment): a task that
     starts after that reads it and does nothing, and one already running has moved
-    the execution past those Waits, so it is left to finish. The stop only saves the flow's
-    later transitions, so it gives way when Step Functions is throttling or failing
-    (GetExecutionHistory refills 20 calls a second by default: a sale's burst of
-    payments outruns it) rather than fail the event.
+    the execution past those Waits, so it is left to finish. The stop only saves the
+    flow's later transitions, so it gives way when Step Functions is throttling or
+    failing (GetExecutionHistory refills 20 calls a second by default: a sale's burst
+    of payments outruns it) rather than fail the event.
 
     `waits_until`, when the caller knows it, is the soonest the first of `states` can
-    end (the flow was started with it after this moment was noted). Well before it, the execution is
-    still waiting: it is stopped without reading its history. Well after it, the
-    execution has moved on (or it started late, and its next step finds the payment):
-    PAST, without a call. Only near it does the history say.
+    end (the flow was started with it after this moment was noted). Well before it,
+    the execution is still waiting: it is stopped without reading its history. Well
+    after it, the execution has moved on (or it started late, and its next step finds
+    the payment): PAST, without a call. Only near it does the history say.
     """
     from botocore.exceptions import ClientError
 
