@@ -56,7 +56,7 @@ unit: $(STAMP) $(SAM_STAMP)
 build-check: $(STAMP) $(SAM_STAMP)
 	$(BIN)/winback artifact
 
-# The reliability report: a 10,000-event storm and two fault runs (about 10 minutes).
+# The reliability report: a 10,000-event storm and two fault runs (about 3 minutes).
 reliability: $(STAMP)
 	$(BIN)/winback reliability
 
