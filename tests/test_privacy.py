@@ -50,6 +50,20 @@ def test_export_holds_what_winback_knows_and_erase_leaves_no_trace_of_the_addres
         assert stack.entries("email.skipped", contact_id="c-42", reason=privacy.ERASED)
 
 
+def test_erasure_stops_a_carts_resumed_series_too() -> None:
+    with shop() as stack:
+        stack.send("Checkout Started", checkout("cart-1", "c-42"))
+        stack.send("Order Created", order_created("o-1", "c-42", cart_id="cart-1"), when=at(minutes=10))
+        stack.send("Order Cancelled", {"order_id": "o-1", "contact_id": "c-42"}, when=at(minutes=20))  # declined
+        stack.run_until(at(hours=2))
+        privacy.erase("c-42")
+        stack.run_until(at(days=5))
+        status = {e["name"]: e["status"] for e in stack.rt.executions()}
+        resumed = [name for name in status if name.startswith("cart-cart-1_after_o-1")]
+        assert resumed and all(status[name] == "ABORTED" for name in resumed)
+        assert "FAILED" not in status.values()  # no step woke to a cart that is gone
+
+
 def test_erasing_somebody_unknown_says_so_and_exits_non_zero(
     stack: Harness, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -98,7 +98,8 @@ def erase(email_or_id: str) -> dict[str, int]:
             suppression.suppress(suppression.email_key(contact.email), ERASED, cause="erasure")
         orders = _owned(OrderRecord, contact_id)
         carts = _owned(CartRecord, contact_id)
-        counts["flows_stopped"] += _stop_flows([o.order_id for o in orders], [c.cart_id for c in carts])
+        series = [key for cart in carts for key in (cart.cart_id, cart.series) if key]  # a resumed one too
+        counts["flows_stopped"] += _stop_flows([o.order_id for o in orders], series)
         for order in orders:
             order.delete()
         for cart in carts:
@@ -146,7 +147,7 @@ def on_request(raw: dict[str, Any]) -> dict[str, Any]:
         return {"outcome": "unknown"}
 
 
-def _stop_flows(order_ids: list[str], cart_ids: list[str]) -> int:
+def _stop_flows(order_ids: list[str], cart_series: list[str]) -> int:
     """Stop the person's running executions (their input names only ids, but the flows
     would read records that are gone)."""
     from botocore.exceptions import ClientError
@@ -157,7 +158,7 @@ def _stop_flows(order_ids: list[str], cart_ids: list[str]) -> int:
     for env, kind in FLOWS_BY_KEY.items():
         if not os.environ.get(env):
             continue
-        for key in cart_ids if kind == "cart" else order_ids:
+        for key in cart_series if kind == "cart" else order_ids:
             try:
                 flows._sfn().stop_execution(executionArn=flows.execution_arn(env, kind, key), cause="contact erased")
                 stopped += 1
