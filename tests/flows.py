@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import T0, Harness, contact, no_holdout
 from winback.domain import catalogue
 from winback.model.campaigns import Campaign, default_campaigns
@@ -69,3 +71,17 @@ def mails(stack: Harness, template: str) -> list[tuple[dict[str, Any], str]]:
             both = parts(message)
             found.append((entry, both["text/plain"] + "\n" + html.unescape(both["text/html"])))
     return found
+
+
+def throttle_step_functions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Step Functions answers the early stops' calls (GetExecutionHistory, StopExecution)
+    with ThrottlingException, as in a sale's burst of orders and payments."""
+    from botocore.exceptions import ClientError
+
+    from winback.aws import flows
+
+    def throttled(**_: Any) -> Any:
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "StopExecution")
+
+    for call in ("get_execution_history", "stop_execution"):
+        monkeypatch.setattr(flows._sfn(), call, throttled)

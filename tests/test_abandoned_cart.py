@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from flows import BOOK, MUG, checkout, mails, sent, shop
+from flows import BOOK, MUG, checkout, mails, sent, shop, throttle_step_functions
 
 from conftest import T0, at, order_created, order_paid
 from winback.domain.sending import variant_for
@@ -151,16 +150,8 @@ def test_an_order_for_the_cart_stops_its_waiting_series_at_once() -> None:
 def test_an_ordered_series_step_functions_would_not_stop_yields_to_the_resumed_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from botocore.exceptions import ClientError
-
-    from winback.aws import flows
-
-    def throttled(**_: Any) -> Any:
-        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "StopExecution")
-
     with shop() as stack:
-        for call in ("get_execution_history", "stop_execution"):  # a sale's burst of orders
-            monkeypatch.setattr(flows._sfn(), call, throttled)
+        throttle_step_functions(monkeypatch)  # a sale's burst of orders
         stack.send("Checkout Started", checkout())
         stack.send("Order Created", order_created("o-1", cart_id="cart-1"), when=at(minutes=30))
         stack.send("Order Cancelled", {"order_id": "o-1", "contact_id": "c-42"}, when=at(minutes=40))  # declined

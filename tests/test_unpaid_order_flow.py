@@ -6,6 +6,7 @@ from typing import Any
 
 import boto3
 import pytest
+from flows import throttle_step_functions
 
 from conftest import Harness, at, order_created, order_paid, parts
 
@@ -359,15 +360,7 @@ def test_a_payment_after_a_cancellation_does_not_stop_the_stopped_flow_again(
 def test_a_payment_while_step_functions_throttles_is_taken_and_the_flow_ends_at_its_next_step(
     stack: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from botocore.exceptions import ClientError
-
-    from winback.aws import flows
-
-    def throttled(**_: Any) -> Any:
-        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetExecutionHistory")
-
-    for call in ("get_execution_history", "stop_execution"):  # a sale's burst of payments
-        monkeypatch.setattr(flows._sfn(), call, throttled)
+    throttle_step_functions(monkeypatch)  # a sale's burst of payments
     stack.send("Order Created", order_created())
     stack.send("Order Paid", order_paid(), when=at(minutes=20))
     stack.run_until(at(days=2))
