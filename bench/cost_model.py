@@ -196,8 +196,9 @@ HALVING = (
     "waits out of Standard workflows, to EventBridge Scheduler's one-time schedules ($1 per million): a "
     "change of the stack's choice."
 )
-# The fewest states each path above enters on Standard, with a frequency cap and quiet hours
-# (so every email step has a check that can send it back to wait).
+# The fewest states each path above enters on Standard with a frequency cap: every email step
+# keeps the check through which a held email goes back to wait. Each paid order in the
+# scenario is its contact's first, so each gets the second-purchase email.
 LEAST_PAID_IN_DELAY, LEAST_REMINDED, LEAST_FIRST_PURCHASE = 1, 4, 4
 
 
