@@ -115,8 +115,14 @@ def score(day: str, part: int, parts: int, baseline: bool) -> dict[str, Any]:
         update = {"segment": segment, "scores": code, "raw": value, "cause": why}
         changed.append((customer, update))
         if segment is not None and segment != customer.segment and not baseline:
-            entry = {"contact_id": customer.contact_id, "from": customer.segment, "to": segment}
-            entry |= {"day": day, "scores": code, "cause": why}
+            entry = {
+                "contact_id": customer.contact_id,
+                "from": customer.segment,
+                "to": segment,
+                "day": day,
+                "scores": code,
+                "cause": why,
+            }
             campaign = winback_for(campaigns, segment)
             if campaign is not None:  # the win-back flow's rule hears only these
                 entry["campaign_id"] = campaign.id
